@@ -1,0 +1,49 @@
+"""Where the project's files live. Every other module asks here; no path strings elsewhere.
+
+The project root is found from this file's location (the package is installed in editable mode from
+``src/forecast``). ``FORECAST_DATA_DIR`` and ``FORECAST_REPORTS_DIR`` override the data and report folders,
+e.g. to run the suite on a copy of the tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+
+
+def data_dir() -> Path:
+    """Folder holding rounds.csv, exchanges.csv, sources.csv, README.md (codebook) and CHANGELOG.md."""
+    return Path(os.environ.get("FORECAST_DATA_DIR", PROJECT_ROOT / "data"))
+
+
+def reports_dir() -> Path:
+    """Folder the report build writes to (generated, never committed)."""
+    return Path(os.environ.get("FORECAST_REPORTS_DIR", PROJECT_ROOT / "reports"))
+
+
+def rounds_csv() -> Path:
+    return data_dir() / "rounds.csv"
+
+
+def exchanges_csv() -> Path:
+    return data_dir() / "exchanges.csv"
+
+
+def sources_csv() -> Path:
+    return data_dir() / "sources.csv"
+
+
+def codebook_md() -> Path:
+    return data_dir() / "README.md"
+
+
+def changelog_md() -> Path:
+    return data_dir() / "CHANGELOG.md"
+
+
+def ledger_csv() -> Path:
+    """Default forecast ledger (issued forecasts and their resolutions)."""
+    return data_dir() / "forecasts.csv"
