@@ -78,7 +78,7 @@ ROUND_FIELDS: tuple[Field, ...] = (
     Field("ru_lead", "text", False),
     Field("ua_lead", "text", False),
     Field("us_lead", "text", False),
-    Field("level", "ordered", True, LEVELS),
+    Field("level", "ordered", False, LEVELS),
     Field("swap_agreed", "yesno", False),
     Field("swap_size", "count", False),
     Field("bodies_agreed", "count", False),
@@ -105,7 +105,7 @@ EXCHANGE_FIELDS: tuple[Field, ...] = (
 SOURCE_FIELDS: tuple[Field, ...] = (
     Field("url", "id", True, pattern=r"https?://\S+"),
     Field("publisher", "text", True),
-    Field("title", "text", True),
+    Field("title", "text", False),
     Field("published", "date", False),
 )
 
