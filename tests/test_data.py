@@ -113,6 +113,7 @@ def test_exchange_pointing_to_unknown_round(data_copy):
 def test_several_problems_are_reported_together_in_line_order(data_copy):
     rounds = data_copy / "rounds.csv"
     rewrite_cell(rounds, 2, "parties", "RU-XX")
+    rewrite_cell(rounds, 2, "swap_agreed", "yes")
     rewrite_cell(rounds, 2, "swap_size", "-5")
     rewrite_cell(rounds, 2, "date_end", "1999-01-01")
     with pytest.raises(DataError) as caught:

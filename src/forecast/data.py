@@ -57,7 +57,7 @@ class Field:
 
 MEDIATORS = (
     "Belarus", "Turkey", "UN", "Saudi Arabia", "United Arab Emirates", "Qatar", "Vatican", "Switzerland",
-    "Germany", "United States", "ICRC", "none",
+    "Germany", "France", "United Kingdom", "United States", "ICRC", "none",
 )
 """Third-party hosts or mediators (``none``: the host is a party, or no third party was involved)."""
 
@@ -470,3 +470,27 @@ def provenance(rounds: pd.DataFrame | None = None, exchanges: pd.DataFrame | Non
         version=dataset_version(), first_date=dates.min(), last_date=dates.max(),
         n_rounds=len(rounds), n_exchanges=len(exchanges), n_sources=len(load_sources()),
     )
+
+
+def summary_tables(rounds: pd.DataFrame | None = None, exchanges: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Headline counts of the tables (for the data overview and the data test).
+
+    ``rounds_by_parties_year``: rounds per parties and year; ``swaps_agreed``: rounds with swap_agreed
+    yes/no/unknown per parties; ``ceasefire_progress``: rounds per level 0-3 (and unknown);
+    ``exchanges_by_year``: events, prisoner events and people/bodies returned to each side per year.
+    """
+    rounds = load_rounds() if rounds is None else rounds
+    exchanges = load_exchanges() if exchanges is None else exchanges
+    year = rounds["date_start"].dt.year.rename("year")
+    by_parties_year = pd.crosstab(rounds["parties"].astype(str), year)
+    swap = rounds["swap_agreed"].map({True: "yes", False: "no"}).fillna("unknown").astype(str)
+    swaps = pd.crosstab(rounds["parties"].astype(str), swap).reindex(columns=["yes", "no", "unknown"], fill_value=0)
+    progress = (rounds["ceasefire_progress"].astype("string").fillna("unknown").value_counts()
+                .reindex(["0", "1", "2", "3", "unknown"], fill_value=0).rename("rounds").to_frame())
+    counts = exchanges[["to_ukraine", "to_russia", "bodies_to_ukraine", "bodies_to_russia"]].astype("Int64")
+    per_year = counts.groupby(exchanges["date"].dt.year.rename("year")).sum()
+    per_year.insert(0, "events", exchanges.groupby(exchanges["date"].dt.year).size())
+    per_year.insert(1, "prisoner_events",
+                    exchanges["kind"].isin(["prisoners", "prisoners_and_bodies"]).groupby(exchanges["date"].dt.year).sum())
+    return {"rounds_by_parties_year": by_parties_year, "swaps_agreed": swaps, "ceasefire_progress": progress,
+            "exchanges_by_year": per_year}

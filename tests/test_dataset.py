@@ -1,0 +1,78 @@
+"""The curated dataset itself: coverage of the rounds the scope names, and summary figures pinned as literals
+so that any change to the data shows up in this file's diff (update the literals with the data)."""
+
+import pandas as pd
+import pytest
+
+from forecast import data
+
+SCOPE_ROUNDS = [
+    # 2022 direct rounds: Belarus, Antalya, video, Istanbul, grain-deal talks
+    "2022-02-28-gomel", "2022-03-03-belovezhskaya-pushcha", "2022-03-07-belovezhskaya-pushcha",
+    "2022-03-10-antalya", "2022-03-14-video", "2022-03-29-istanbul", "2022-07-13-istanbul", "2022-07-22-istanbul",
+    # 2025 direct Istanbul rounds
+    "2025-05-16-istanbul", "2025-06-02-istanbul", "2025-07-23-istanbul",
+    # US-brokered process: Riyadh, Jeddah, Moscow, Anchorage, Geneva, Abu Dhabi, Miami, Berlin
+    "2025-02-18-riyadh", "2025-03-11-jeddah", "2025-03-13-moscow", "2025-03-24-riyadh", "2025-08-15-anchorage",
+    "2025-11-23-geneva", "2025-11-24-abu-dhabi", "2025-12-04-miami", "2025-12-14-berlin",
+    # trilateral rounds of 2026
+    "2026-01-23-abu-dhabi", "2026-02-04-abu-dhabi", "2026-02-17-geneva",
+]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return data.load_rounds(), data.load_exchanges()
+
+
+def test_every_round_named_in_scope_is_present(tables):
+    rounds, _ = tables
+    assert set(SCOPE_ROUNDS) - set(rounds["round_id"]) == set()
+
+
+def test_rounds_with_blank_outcomes_say_why(tables):
+    rounds, _ = tables
+    blank = rounds[rounds["swap_agreed"].isna() | rounds["ceasefire_progress"].isna()]
+    assert blank["notes"].notna().all() and (blank["notes"].str.len() > 20).all()
+
+
+def test_the_seed_article_facts(tables):
+    rounds, exchanges = tables
+    by_id = rounds.set_index("round_id")
+    assert by_id.loc["2025-05-16-istanbul", "swap_size"] == 1000
+    assert by_id.loc["2025-06-02-istanbul", "bodies_agreed"] == 6000
+    assert not by_id.loc[["2025-05-16-istanbul", "2025-06-02-istanbul", "2025-07-23-istanbul"],
+                         "ceasefire_progress"].ge(2).any()  # none brought a ceasefire
+    may_swap = exchanges[exchanges["round_id"] == "2025-05-16-istanbul"]
+    assert may_swap["to_ukraine"].sum() == 1000 and may_swap["to_russia"].sum() == 1000
+
+
+def test_exchange_table_spans_2022_to_the_latest_report(tables):
+    _, exchanges = tables
+    assert exchanges["date"].min() <= pd.Timestamp("2022-03-31")
+    assert exchanges["date"].max() >= pd.Timestamp("2026-03-01")
+
+
+def test_summary_figures(tables):
+    summary = data.summary_tables(*tables)
+    for name, table in summary.items():
+        print(f"\n{name}\n{table.to_string()}")
+    assert summary["rounds_by_parties_year"].to_dict("index") == {
+        "RU-UA": {2022: 11, 2025: 3, 2026: 0}, "US-RU": {2022: 0, 2025: 14, 2026: 2},
+        "US-RU-UA": {2022: 0, 2025: 0, 2026: 3}, "US-UA": {2022: 0, 2025: 20, 2026: 4}}
+    assert summary["swaps_agreed"].to_dict("index") == {
+        "RU-UA": {"yes": 3, "no": 11, "unknown": 0}, "US-RU": {"yes": 0, "no": 14, "unknown": 2},
+        "US-RU-UA": {"yes": 1, "no": 2, "unknown": 0}, "US-UA": {"yes": 0, "no": 22, "unknown": 2}}
+    assert summary["ceasefire_progress"]["rounds"].to_dict() == {"0": 19, "1": 31, "2": 4, "3": 0, "unknown": 3}
+    assert summary["exchanges_by_year"].astype(int).to_dict("index") == {
+        2022: {"events": 44, "prisoner_events": 32, "to_ukraine": 1555, "to_russia": 917,
+               "bodies_to_ukraine": 719, "bodies_to_russia": 210},
+        2023: {"events": 25, "prisoner_events": 13, "to_ukraine": 954, "to_russia": 552,
+               "bodies_to_ukraine": 847, "bodies_to_russia": 80},
+        2024: {"events": 24, "prisoner_events": 13, "to_ukraine": 1358, "to_russia": 1312,
+               "bodies_to_ukraine": 3380, "bodies_to_russia": 144},
+        2025: {"events": 35, "prisoner_events": 20, "to_ukraine": 2289, "to_russia": 2259,
+               "bodies_to_ukraine": 16301, "bodies_to_russia": 388},
+        2026: {"events": 5, "prisoner_events": 3, "to_ukraine": 659, "to_russia": 660,
+               "bodies_to_ukraine": 2000, "bodies_to_russia": 73},
+    }
