@@ -105,3 +105,12 @@ def test_ordinal_model_probabilities_sum_to_one_and_follow_the_predictor():
     assert probabilities["p_0"].iloc[0] > probabilities["p_0"].iloc[1]
     with pytest.raises(ValueError, match="fewer than two levels"):
         models.fit_ordinal("progress ~ x", frame.assign(progress=1))
+
+
+def test_prediction_of_a_row_with_a_missing_predictor_is_nan_not_misaligned():
+    frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "y": [0, 0, 1, 0, 1, 1]})
+    fit = fit_logit("y ~ x", frame)
+    new = pd.DataFrame({"x": [1.0, np.nan, 4.0]}, index=[10, 11, 12])
+    predicted = fit.predict(new)
+    assert list(predicted.index) == [10, 11, 12] and np.isnan(predicted.loc[11, "p"])
+    assert predicted.loc[12, "p"] == pytest.approx(fit.predict(pd.DataFrame({"x": [4.0]}))["p"].iloc[0])

@@ -494,3 +494,11 @@ def summary_tables(rounds: pd.DataFrame | None = None, exchanges: pd.DataFrame |
                     exchanges["kind"].isin(["prisoners", "prisoners_and_bodies"]).groupby(exchanges["date"].dt.year).sum())
     return {"rounds_by_parties_year": by_parties_year, "swaps_agreed": swaps, "ceasefire_progress": progress,
             "exchanges_by_year": per_year}
+
+
+def read_validated(path: str | Path, fields: tuple[Field, ...], name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Read any CSV described by ``fields`` as text (indexed by line number) and list its problems
+    (for tables outside the curated set, such as the forecast ledger)."""
+    path = Path(path)
+    frame = _read_text_table(path)
+    return frame, _validate(path, frame, _table_schema(fields, name=name), fields)

@@ -59,3 +59,33 @@ def round_features(rounds: pd.DataFrame | None = None, exchanges: pd.DataFrame |
     frame["exchanges_prev_90d"] = (np.searchsorted(exchange_days, starts, side="left")
                                    - np.searchsorted(exchange_days, starts - window, side="left"))
     return frame
+
+
+def hypothetical_round(date: str | pd.Timestamp, parties: str, level: str | None = None, mediator: str = "none",
+                       venue: str = "", rounds: pd.DataFrame | None = None,
+                       exchanges: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Features of a described future round (one row), computed against the tables as of ``date``.
+
+    Unknown parties, level or mediator raise ValueError naming the accepted values. Only rounds that ended
+    before ``date`` and exchanges before it are used.
+    """
+    rounds = data.load_rounds() if rounds is None else rounds
+    exchanges = data.load_exchanges() if exchanges is None else exchanges
+    try:
+        day = pd.Timestamp(date)
+    except (ValueError, TypeError):
+        raise ValueError(f"date {date!r} is not a date; expected YYYY-MM-DD") from None
+    if parties not in data.PARTIES:
+        raise ValueError(f"unknown parties {parties!r}; expected one of {', '.join(data.PARTIES)}")
+    if level is not None and level not in data.LEVELS:
+        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(data.LEVELS)}")
+    for name in mediator.split(data.LIST_SEPARATOR):
+        if name not in data.MEDIATORS:
+            raise ValueError(f"unknown mediator {name!r}; expected one of {', '.join(data.MEDIATORS)}")
+    new = {field.name: pd.NA for field in data.ROUND_FIELDS}
+    new.update(round_id=f"{day:%Y-%m-%d}-scenario", date_start=day, date_end=day, city=venue or "unspecified",
+               parties=parties, level=level, mediator=mediator, format="in_person")
+    earlier = rounds[rounds["date_end"] < day]
+    combined = pd.concat([earlier, pd.DataFrame([new]).astype({c: rounds[c].dtype for c in rounds.columns})],
+                         ignore_index=True)
+    return round_features(combined, exchanges[exchanges["date"] < day]).iloc[[-1]].reset_index(drop=True)

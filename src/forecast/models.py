@@ -34,6 +34,22 @@ SEPARATION_TOLERANCE = 1e-7
 """Objective above which the separation linear programme reports a separating direction."""
 
 
+def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with pandas' nullable columns (Int64, Float64, boolean, string) as float64/object with NaN,
+    which is what patsy understands."""
+    plain = frame.copy()
+    for column in plain.columns:
+        dtype = plain[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            continue
+        if pd.api.types.is_bool_dtype(dtype) or (pd.api.types.is_numeric_dtype(dtype)
+                                                  and pd.api.types.is_extension_array_dtype(dtype)):
+            plain[column] = plain[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        elif pd.api.types.is_string_dtype(dtype) and pd.api.types.is_extension_array_dtype(dtype):
+            plain[column] = plain[column].astype(object).where(plain[column].notna(), None)
+    return plain
+
+
 class SeparationWarning(UserWarning):
     """Separation was found and the model was fitted with Firth's penalised likelihood instead."""
 
@@ -140,19 +156,20 @@ class LogitFit:
     def design(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The model matrix of new rows; a category the model never saw raises ValueError."""
         try:
-            return patsy.build_design_matrices([self.design_info], frame, return_type="dataframe")[0]
+            return patsy.build_design_matrices([self.design_info], plain_frame(frame), return_type="dataframe")[0]
         except patsy.PatsyError as error:
             reason = str(error).splitlines()[0]
             raise ValueError(f"cannot predict with '{self.formula}': {reason}") from None
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Probability of the outcome for each row, with a delta-method interval on the logit scale."""
-        X = self.design(frame).to_numpy()
+        design = self.design(frame)  # rows with a missing predictor are dropped here: NaN below
+        X = design.to_numpy()
         eta = X @ self.params.to_numpy()
         se = np.sqrt(np.einsum("ij,jk,ik->i", X, self.cov.to_numpy(), X))
         z = stats.norm.ppf(0.5 + self.level / 2)
         return pd.DataFrame({"p": special.expit(eta), "lower": special.expit(eta - z * se),
-                             "upper": special.expit(eta + z * se)}, index=frame.index)
+                             "upper": special.expit(eta + z * se)}, index=design.index).reindex(frame.index)
 
 
 def _check_training_outcome(endog: np.ndarray, formula: str) -> None:
@@ -174,9 +191,7 @@ def fit_logit(formula: str, frame: pd.DataFrame, method: str = "auto", level: fl
     if method not in ("auto", "mle", "firth"):
         raise ValueError(f"unknown method {method!r}; expected auto, mle or firth")
     outcome = formula.split("~")[0].strip()
-    frame = frame.copy()
-    if outcome in frame and (str(frame[outcome].dtype) in ("boolean", "bool", "object")):
-        frame[outcome] = frame[outcome].astype("Float64")
+    frame = plain_frame(frame)
     if outcome not in frame:
         raise ValueError(f"cannot fit '{formula}': no column {outcome!r} in the frame")
     if frame[outcome].notna().sum() == 0:
@@ -233,7 +248,7 @@ class OrdinalFit:
 
     def _exog(self, frame: pd.DataFrame) -> np.ndarray:
         try:
-            return patsy.build_design_matrices([self.result.model.data.model_spec], frame,
+            return patsy.build_design_matrices([self.result.model.data.model_spec], plain_frame(frame),
                                                return_type="dataframe")[0].to_numpy()
         except patsy.PatsyError as error:
             raise ValueError(f"cannot predict with '{self.formula}': {str(error).splitlines()[0]}") from None
@@ -246,7 +261,7 @@ def fit_ordinal(formula: str, frame: pd.DataFrame) -> OrdinalFit:
     Levels with no observations are dropped. Raises ValueError when fewer than two levels are observed.
     """
     outcome = formula.split("~")[0].strip()
-    frame = frame.dropna(subset=[outcome]).copy()
+    frame = plain_frame(frame.dropna(subset=[outcome]))
     levels = sorted(int(value) for value in frame[outcome].unique())
     if len(levels) < 2:
         raise ValueError(f"cannot fit '{formula}': the outcome takes fewer than two levels in the training rows")

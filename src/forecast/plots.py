@@ -100,9 +100,11 @@ def reliability(ax, calibration: pd.DataFrame, title: str | None = None):
     """Reliability diagram from a ``calibration_table``: observed frequency against mean forecast, with counts."""
     filled = calibration[calibration["count"] > 0]
     ax.plot([0, 1], [0, 1], color="#aaaaaa", linestyle="--", linewidth=1, label="perfect calibration")
-    ax.errorbar(filled["mean_forecast"], filled["observed"],
-                yerr=[filled["observed"] - filled["observed_lower"], filled["observed_upper"] - filled["observed"]],
-                fmt="o", color="#1f77b4", capsize=3, label="observed (interval)")
+    # Jeffreys intervals need not contain the observed share (at 0 of n the lower end is above 0): draw them
+    # as segments rather than error bars.
+    ax.vlines(filled["mean_forecast"], filled["observed_lower"], filled["observed_upper"], color="#1f77b4",
+              linewidth=2, alpha=0.5, label="interval (Jeffreys)")
+    ax.scatter(filled["mean_forecast"], filled["observed"], color="#1f77b4", zorder=3, label="observed frequency")
     for _, row in filled.iterrows():
         ax.annotate(f"n={row['count']}", (row["mean_forecast"], row["observed"]), textcoords="offset points",
                     xytext=(6, -10), fontsize=7)
