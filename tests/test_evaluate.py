@@ -116,3 +116,23 @@ def test_score_backtest_reference_skill_is_zero_and_interval_brackets():
 def test_backtest_rejects_unknown_outcome():
     with pytest.raises(ValueError, match="unknown outcome 'peace'"):
         evaluate.backtest("peace", synthetic_frame())
+
+
+def test_brier_difference_interval_is_paired_and_zero_for_the_reference():
+    forecasts = evaluate.backtest("swap_agreed", synthetic_frame(60))
+    scores = evaluate.score_backtest(forecasts, np.random.default_rng(2)).set_index("method")
+    assert scores.loc["base_rate", ["brier_minus_base_rate", "difference_lower", "difference_upper"]].tolist() == [0, 0, 0]
+    coin = scores.loc["coin"]
+    assert coin["brier_minus_base_rate"] == pytest.approx(coin["brier"] - scores.loc["base_rate", "brier"])
+    assert coin["difference_lower"] <= coin["brier_minus_base_rate"] <= coin["difference_upper"]
+
+
+def test_named_example_third_istanbul_round_uses_only_earlier_rounds():
+    frame = features.round_features()
+    example = evaluate.forecast_for_round(evaluate.THIRD_ISTANBUL_ROUND, "swap_agreed", frame)
+    assert set(example["method"]) == set(evaluate.default_methods())
+    assert (example["round_id"] == "2025-07-23-istanbul").all() and (example["outcome"] == 1).all()
+    ended_before = frame[(frame["date_end"] < pd.Timestamp("2025-07-23")) & frame["swap_agreed"].notna()]
+    assert (example["n_history"] == len(ended_before)).all()
+    base = example.set_index("method").loc["base_rate", "p"]
+    assert base == pytest.approx((ended_before["swap_agreed"].sum() + 0.5) / (len(ended_before) + 1))

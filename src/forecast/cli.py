@@ -63,7 +63,7 @@ def probability(text: str) -> float:
 
 def _emit(frame: pd.DataFrame, as_json: bool, title: str | None = None) -> None:
     if as_json:
-        print(frame.to_json(orient="records", date_format="iso", double_precision=6))
+        print(frame.to_json(orient="records", date_format="iso", double_precision=15))
         return
     if title:
         print(title)
@@ -136,7 +136,7 @@ def cmd_predict(args) -> int:
         print(json.dumps({"round": {"date": args.date, "parties": args.parties, "mediator": args.mediator,
                                     "venue": args.venue, "level": args.level},
                           "dataset_version": data.dataset_version(),
-                          "forecasts": json.loads(table.to_json(orient="records", double_precision=6))}))
+                          "forecasts": json.loads(table.to_json(orient="records", double_precision=15))}))
         return 0
     print(f"Forecast for a {args.parties} round on {args.date}"
           f"{' in ' + args.venue if args.venue else ''}, mediator {args.mediator}, level {args.level or 'unknown'}")
@@ -199,8 +199,8 @@ def cmd_score(args) -> int:
 
     summary, calibration = ledger.score(args.ledger, bins=args.bins)
     if args.json:
-        print(json.dumps({"scores": json.loads(summary.to_json(orient="records", double_precision=6)),
-                          "calibration": json.loads(calibration.to_json(orient="records", double_precision=6))}))
+        print(json.dumps({"scores": json.loads(summary.to_json(orient="records", double_precision=15)),
+                          "calibration": json.loads(calibration.to_json(orient="records", double_precision=15))}))
         return 0
     _emit(summary, False, "Scores of resolved forecasts (Brier, log loss in nats, skill vs the stored base rate)")
     _emit(calibration, False, "\nCalibration")

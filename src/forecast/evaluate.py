@@ -106,16 +106,21 @@ def calibration_table(p, y, bins: int | list[float] = 5, level: float = base_rat
 Method = Callable[[pd.DataFrame, pd.Series, str], float]
 
 
+def _jeffreys_mean(outcomes: pd.Series) -> float:
+    """(k + 1/2) / (n + 1): the posterior mean of ``base_rates.beta_rate`` with its default prior, without
+    building a scipy distribution (the backtest calls this hundreds of times)."""
+    a, b = base_rates.PRIORS["jeffreys"]
+    return (float(outcomes.astype(bool).sum()) + a) / (len(outcomes) + a + b)
+
+
 def base_rate_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
     """Jeffreys posterior mean of the outcome over all earlier rounds."""
-    known = history[outcome].astype(bool)
-    return base_rates.beta_rate(int(known.sum()), len(known)).mean
+    return _jeffreys_mean(history[outcome])
 
 
 def reference_class_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
     """Jeffreys posterior mean over earlier rounds with the same ``parties`` (prior only if none)."""
-    same = history.loc[history["parties"] == round_["parties"], outcome].astype(bool)
-    return base_rates.beta_rate(int(same.sum()), len(same)).mean
+    return _jeffreys_mean(history.loc[history["parties"] == round_["parties"], outcome])
 
 
 def persistence_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
@@ -142,10 +147,12 @@ def logistic_method(predictors: str = DEFAULT_PREDICTORS) -> Method:
     """A method fitting ``outcome ~ predictors`` on the history (Firth under separation). Falls back to the
     base rate when the history has one outcome class only or the round lacks a predictor."""
 
+    terms = [term.strip() for term in predictors.split("+")]
+
     def method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
-        row = round_.to_frame().T.infer_objects()
-        if row[[term.strip() for term in predictors.split("+")]].isna().any(axis=None):
+        if any(pd.isna(round_[term]) for term in terms):
             return base_rate_method(history, round_, outcome)
+        row = pd.DataFrame({term: [round_[term]] for term in terms})
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", SeparationWarning)
@@ -214,7 +221,8 @@ class ScoreSettings:
 def score_backtest(forecasts: pd.DataFrame, rng: np.random.Generator, settings: ScoreSettings = ScoreSettings(),
                    eps: float = LOG_LOSS_EPS) -> pd.DataFrame:
     """Scores per method: n, Brier, log loss (with clipped count), Brier skill against the reference method,
-    and a paired bootstrap interval of the skill (rounds resampled with replacement, ``rng`` given)."""
+    and paired bootstrap intervals (rounds resampled with replacement, ``rng`` given) of the skill and of the
+    Brier difference to the reference (negative = better than the base rate)."""
     if forecasts.empty:
         raise ValueError("no backtest forecasts to score (too little history for this outcome?)")
     wide = forecasts.pivot(index="round_id", columns="method", values="p")
@@ -234,6 +242,7 @@ def score_backtest(forecasts: pd.DataFrame, rng: np.random.Generator, settings: 
         with np.errstate(divide="ignore", invalid="ignore"):
             skills = 1 - own_sq.mean(axis=1) / ref_sq.mean(axis=1)
         skills = skills[np.isfinite(skills)]
+        differences = own_sq.mean(axis=1) - ref_sq.mean(axis=1)  # Brier(method) - Brier(base rate)
         reference_brier = brier_score(reference, y)
         rows.append({
             "method": name, "n": len(y), "brier": brier_score(p, y),
@@ -242,6 +251,9 @@ def score_backtest(forecasts: pd.DataFrame, rng: np.random.Generator, settings: 
             "brier_skill_vs_base_rate": 1 - brier_score(p, y) / reference_brier if reference_brier else np.nan,
             "skill_lower": float(np.quantile(skills, tail)) if len(skills) else np.nan,
             "skill_upper": float(np.quantile(skills, 1 - tail)) if len(skills) else np.nan,
+            "brier_minus_base_rate": brier_score(p, y) - reference_brier,
+            "difference_lower": float(np.quantile(differences, tail)),
+            "difference_upper": float(np.quantile(differences, 1 - tail)),
         })
     return pd.DataFrame(rows)
 
