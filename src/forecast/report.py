@@ -32,9 +32,9 @@ PARALLEL_NOTEBOOKS = 2
 """Notebooks executed at once (one kernel per core on the 2-core machines this project targets)."""
 
 
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
-"""Quiet kernels: ipykernel 7 warns on every start that local TCP is unencrypted; cell errors still reach the
-executed notebook and fail the build."""
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+"""Quiet kernels: ipykernel 7 warns on every start that local TCP is unencrypted and may log an interrupt at
+shutdown; cell errors still reach the executed notebook and fail the build, and a kernel that dies fails it too."""
 
 
 class ReportError(RuntimeError):
