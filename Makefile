@@ -33,7 +33,7 @@ test: $(VENV)/.installed-test ## Run the whole test suite (data, models, noteboo
 	$(BIN)/python -m pytest
 
 lab: $(VENV)/.installed-lab ## Open JupyterLab on notebooks/ with the project's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 clean: ## Remove generated reports and caches (keeps .venv)
 	rm -rf reports .pytest_cache
