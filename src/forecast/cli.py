@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import __version__, data, paths
+from forecast.features import OUTCOMES
 
 EXAMPLES = """examples:
   forecast validate
@@ -31,7 +32,6 @@ EXAMPLES = """examples:
   forecast report --params scenario.yml
 """
 
-OUTCOMES = ("swap_agreed", "ceasefire_agreed", "next_round_agreed")
 
 
 class UsageError(Exception):

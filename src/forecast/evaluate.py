@@ -57,17 +57,22 @@ def brier_score(p, y) -> float:
     return float(np.mean((p - y) ** 2))
 
 
-def log_loss(p, y, eps: float = LOG_LOSS_EPS) -> float:
-    """Mean negative log-likelihood in nats, after clipping p to [eps, 1 - eps] (reported by a warning)."""
+def clipped_log_loss(p, y, eps: float = LOG_LOSS_EPS) -> tuple[float, int]:
+    """(mean negative log-likelihood in nats after clipping p to [eps, 1 - eps], number of forecasts clipped)."""
     p, y = _as_arrays(p, y)
     if not 0 < eps < 0.5:
         raise ValueError(f"eps must be in (0, 0.5), got {eps}")
     clipped = np.clip(p, eps, 1 - eps)
-    n_clipped = int(np.sum(clipped != p))
+    return float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))), int(np.sum(clipped != p))
+
+
+def log_loss(p, y, eps: float = LOG_LOSS_EPS) -> float:
+    """Mean negative log-likelihood in nats, after clipping p to [eps, 1 - eps] (reported by a warning)."""
+    value, n_clipped = clipped_log_loss(p, y, eps)
     if n_clipped:
-        warnings.warn(f"log_loss clipped {n_clipped} of {len(p)} probabilities to [{eps:g}, {1 - eps:g}]",
-                      ClippingWarning, stacklevel=2)
-    return float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))
+        warnings.warn(f"log_loss clipped {n_clipped} of {len(np.ravel(p))} probabilities to "
+                      f"[{eps:g}, {1 - eps:g}]", ClippingWarning, stacklevel=2)
+    return value
 
 
 def brier_skill_score(p, y, p_reference) -> float:
@@ -236,7 +241,7 @@ def score_backtest(forecasts: pd.DataFrame, rng: np.random.Generator, settings: 
     rows = []
     for name in forecasts["method"].unique():
         p = wide[name].to_numpy()
-        clipped = np.clip(p, eps, 1 - eps)
+        loss, n_clipped = clipped_log_loss(p, y, eps)
         ref_sq = (reference[resamples] - y[resamples]) ** 2
         own_sq = (p[resamples] - y[resamples]) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -246,8 +251,7 @@ def score_backtest(forecasts: pd.DataFrame, rng: np.random.Generator, settings: 
         reference_brier = brier_score(reference, y)
         rows.append({
             "method": name, "n": len(y), "brier": brier_score(p, y),
-            "log_loss": float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))),
-            "n_clipped": int(np.sum(clipped != p)),
+            "log_loss": loss, "n_clipped": n_clipped,
             "brier_skill_vs_base_rate": 1 - brier_score(p, y) / reference_brier if reference_brier else np.nan,
             "skill_lower": float(np.quantile(skills, tail)) if len(skills) else np.nan,
             "skill_upper": float(np.quantile(skills, 1 - tail)) if len(skills) else np.nan,

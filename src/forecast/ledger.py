@@ -181,10 +181,9 @@ def score(path: str | Path | None = None, bins: int = 5) -> tuple[pd.DataFrame, 
                                                    reference)
             except ValueError:
                 skill = np.nan
-        clipped = np.clip(p, evaluate.LOG_LOSS_EPS, 1 - evaluate.LOG_LOSS_EPS)
+        loss, n_clipped = evaluate.clipped_log_loss(p, y)
         rows.append({"method": method, "n": len(part), "brier": evaluate.brier_score(p, y),
-                     "log_loss": float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))),
-                     "n_clipped": int(np.sum(clipped != p)), "brier_skill_vs_base_rate": skill,
+                     "log_loss": loss, "n_clipped": n_clipped, "brier_skill_vs_base_rate": skill,
                      "n_with_base_rate": int(with_reference.sum())})
     calibration = evaluate.calibration_table(resolved["probability"].astype(float),
                                              (resolved["resolution"] == "yes").astype(int), bins=bins)

@@ -54,6 +54,15 @@ def plain_frame(frame: pd.DataFrame, formula: str | None = None) -> pd.DataFrame
     return plain
 
 
+def design_matrix(design_info: patsy.DesignInfo, frame: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """Model matrix of new rows for a fitted formula (rows with a missing predictor are dropped); a category
+    the model never saw raises ValueError naming the formula."""
+    try:
+        return patsy.build_design_matrices([design_info], plain_frame(frame, formula), return_type="dataframe")[0]
+    except patsy.PatsyError as error:
+        raise ValueError(f"cannot predict with '{formula}': {str(error).splitlines()[0]}") from None
+
+
 class SeparationWarning(UserWarning):
     """Separation was found and the model was fitted with Firth's penalised likelihood instead."""
 
@@ -159,12 +168,7 @@ class LogitFit:
 
     def design(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The model matrix of new rows; a category the model never saw raises ValueError."""
-        try:
-            return patsy.build_design_matrices([self.design_info], plain_frame(frame, self.formula),
-                                               return_type="dataframe")[0]
-        except patsy.PatsyError as error:
-            reason = str(error).splitlines()[0]
-            raise ValueError(f"cannot predict with '{self.formula}': {reason}") from None
+        return design_matrix(self.design_info, frame, self.formula)
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Probability of the outcome for each row, with a delta-method interval on the logit scale."""
@@ -248,15 +252,11 @@ class OrdinalFit:
     result: object = field(repr=False)
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        probabilities = np.asarray(self.result.model.predict(self.result.params, exog=self._exog(frame)))
-        return pd.DataFrame(probabilities, columns=[f"p_{level}" for level in self.levels], index=frame.index)
-
-    def _exog(self, frame: pd.DataFrame) -> np.ndarray:
-        try:
-            return patsy.build_design_matrices([self.result.model.data.model_spec], plain_frame(frame, self.formula),
-                                               return_type="dataframe")[0].to_numpy()
-        except patsy.PatsyError as error:
-            raise ValueError(f"cannot predict with '{self.formula}': {str(error).splitlines()[0]}") from None
+        """Probability of each level for each row (rows with a missing predictor get NaN)."""
+        design = design_matrix(self.result.model.data.model_spec, frame, self.formula)
+        probabilities = np.asarray(self.result.model.predict(self.result.params, exog=design.to_numpy()))
+        return pd.DataFrame(probabilities, columns=[f"p_{level}" for level in self.levels],
+                            index=design.index).reindex(frame.index)
 
 
 def fit_ordinal(formula: str, frame: pd.DataFrame) -> OrdinalFit:

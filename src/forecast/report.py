@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import html
 import re
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -249,7 +248,3 @@ def build(jobs: list[Job] | None = None, out_dir: Path | None = None,
     progress(f"Done in {time.perf_counter() - started:.1f}s: {index}")
     return sorted(built, key=lambda item: item.name)
 
-
-def clean(out_dir: Path | None = None) -> None:
-    """Remove the reports folder."""
-    shutil.rmtree(Path(out_dir or paths.reports_dir()), ignore_errors=True)
