@@ -71,6 +71,8 @@ def test_each_export_has_figures_provenance_and_no_errors(built, stem):
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 1
     assert not re.search(r"<script[^>]+src=|<link[^>]+href=\"https?://|cdn\.", html), "works offline"
     assert "Traceback" not in html
+    assert '<div class="input">' in html and "#show-code:checked ~ main div.input" in html, "code hidden, can be shown"
+    assert ">use_style<" in html  # the code is there (highlighted), behind the toggle
 
     pdf = pypdf.PdfReader(out_dir / f"{stem}.pdf")
     text = "\n".join(page.extract_text() for page in pdf.pages)

@@ -143,8 +143,8 @@ table {{ border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: right; }}
 th {{ background: #f4f4f4; }}
 pre {{ background: #f6f6f6; padding: 0.5rem; overflow-x: auto; font-size: 0.8rem; }}
-.jp-InputArea, .input_area, .jp-InputPrompt, .jp-OutputPrompt {{ display: none; }}
-#show-code:checked ~ main .jp-InputArea {{ display: flex; }}
+div.input {{ display: none; }}
+#show-code:checked ~ main div.input {{ display: block; }}
 .toggle {{ font-size: 0.85rem; color: #555; }}
 nav {{ font-size: 0.85rem; margin-bottom: 1rem; }}
 </style></head>
