@@ -149,8 +149,7 @@ div.input {{ display: none; }}
 nav {{ font-size: 0.85rem; margin-bottom: 1rem; }}
 </style></head>
 <body>
-<nav><a href="index.html">All reports</a></nav>
-<input type="checkbox" id="show-code"><label for="show-code" class="toggle"> show code</label>
+{controls}
 <main>
 {body}
 </main>
@@ -165,7 +164,18 @@ def export_html(notebook: nbformat.NotebookNode, title: str) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input_prompt=True, exclude_output_prompt=True,
                             anchor_link_text="")
     body, _ = exporter.from_notebook_node(notebook)
-    return PAGE.format(title=html.escape(title), body=body)
+    return PAGE.format(title=html.escape(title), body=body, controls=REPORT_CONTROLS)
+
+
+REPORT_CONTROLS = """<nav><a href="index.html">All reports</a></nav>
+<input type="checkbox" id="show-code"><label for="show-code" class="toggle"> show code</label>"""
+
+
+def question_of(notebook: Path) -> str:
+    """The question a notebook answers: its first markdown cell's ``**Question:**`` sentence, as plain text."""
+    first = next((cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "markdown"), "")
+    match = re.search(r"\*\*Question:\*\*\s*(.+)", first, flags=re.DOTALL)
+    return " ".join(match.group(1).split()) if match else ""
 
 
 TYPST_PREAMBLE = """#set page(paper: "a4", margin: 1.8cm)
@@ -208,20 +218,23 @@ def build_one(job: Job, out_dir: Path) -> Built:
 
 def write_index(out_dir: Path) -> Path:
     """index.html listing every report in ``out_dir`` (including earlier scenario builds)."""
-    version = data.dataset_version()
     items = []
     for html_file in sorted(out_dir.glob("*.html")):
         if html_file.name == "index.html":
             continue
         pdf_file = html_file.with_suffix(".pdf")
         pdf_link = f' &middot; <a href="{pdf_file.name}">PDF</a>' if pdf_file.exists() else ""
-        items.append(f'<li><a href="{html_file.name}">{html.escape(html_file.stem)}</a>{pdf_link}</li>')
+        source = paths.NOTEBOOKS_DIR / f"{html_file.stem.split('--')[0]}.ipynb"
+        question = html.escape(question_of(source)) if source.exists() else ""
+        scenario = " (scenario)" if "--" in html_file.stem else ""
+        items.append(f'<li><a href="{html_file.name}">{html.escape(html_file.stem)}</a>{pdf_link}{scenario}'
+                     f'<br><small>{question}</small></li>')
     body = (f"<h1>Talks forecast: reports</h1>"
-            f"<p>Dataset version {html.escape(version)}; {html.escape(data.provenance().line())}</p>"
+            f"<p>{html.escape(data.provenance().line())}</p>"
             f"<p>Built {dt.datetime.now():%Y-%m-%d %H:%M:%S} with talks-forecast {__version__}.</p>"
             f"<ul>{''.join(items)}</ul>")
-    return atomic.write_text(out_dir / "index.html", PAGE.format(title="Talks forecast reports", body=body)
-                             .replace('<nav><a href="index.html">All reports</a></nav>', ""))
+    return atomic.write_text(out_dir / "index.html",
+                             PAGE.format(title="Talks forecast reports", body=body, controls=""))
 
 
 def build(jobs: list[Job] | None = None, out_dir: Path | None = None,
