@@ -46,6 +46,12 @@ def test_every_row_cites_a_described_source():
             assert urls and all(re.fullmatch(r"https?://\S+", url) and url in described for url in urls)
 
 
+def test_every_described_source_is_cited():
+    cited = {url for table in (data.load_rounds(), data.load_exchanges())
+             for cell in table["sources"] for url in cell.split(data.URL_SEPARATOR)}
+    assert set(data.load_sources()["url"]) == cited
+
+
 def test_exchanges_link_only_to_known_rounds():
     linked = data.load_exchanges()["round_id"].dropna()
     assert set(linked) <= set(data.load_rounds()["round_id"])

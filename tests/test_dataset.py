@@ -50,7 +50,7 @@ def test_the_seed_article_facts(tables):
 def test_exchange_table_spans_2022_to_the_latest_report(tables):
     _, exchanges = tables
     assert exchanges["date"].min() <= pd.Timestamp("2022-03-31")
-    assert exchanges["date"].max() >= pd.Timestamp("2026-03-01")
+    assert exchanges["date"].max() >= pd.Timestamp("2026-04-24")
 
 
 def test_summary_figures(tables):
@@ -58,22 +58,22 @@ def test_summary_figures(tables):
     for name, table in summary.items():
         print(f"\n{name}\n{table.to_string()}")
     assert summary["rounds_by_parties_year"].to_dict("index") == {
-        "RU-UA": {2022: 11, 2025: 3, 2026: 0}, "US-RU": {2022: 0, 2025: 14, 2026: 2},
-        "US-RU-UA": {2022: 0, 2025: 0, 2026: 3}, "US-UA": {2022: 0, 2025: 20, 2026: 4}}
+        "RU-UA": {2022: 11, 2025: 3, 2026: 0}, "US-RU": {2022: 0, 2025: 14, 2026: 5},
+        "US-RU-UA": {2022: 0, 2025: 0, 2026: 3}, "US-UA": {2022: 0, 2025: 20, 2026: 5}}
     assert summary["swaps_agreed"].to_dict("index") == {
-        "RU-UA": {"yes": 3, "no": 11, "unknown": 0}, "US-RU": {"yes": 0, "no": 14, "unknown": 2},
-        "US-RU-UA": {"yes": 1, "no": 2, "unknown": 0}, "US-UA": {"yes": 0, "no": 22, "unknown": 2}}
-    assert summary["ceasefire_progress"]["rounds"].to_dict() == {"0": 19, "1": 31, "2": 4, "3": 0, "unknown": 3}
+        "RU-UA": {"yes": 3, "no": 11, "unknown": 0}, "US-RU": {"yes": 0, "no": 17, "unknown": 2},
+        "US-RU-UA": {"yes": 1, "no": 2, "unknown": 0}, "US-UA": {"yes": 0, "no": 23, "unknown": 2}}
+    assert summary["ceasefire_progress"]["rounds"].to_dict() == {"0": 21, "1": 32, "2": 4, "3": 0, "unknown": 4}
     assert summary["exchanges_by_year"].astype(int).to_dict("index") == {
-        2022: {"events": 44, "prisoner_events": 32, "to_ukraine": 1555, "to_russia": 917,
+        2022: {"events": 45, "prisoner_events": 33, "to_ukraine": 1569, "to_russia": 917,
                "bodies_to_ukraine": 719, "bodies_to_russia": 210},
-        2023: {"events": 25, "prisoner_events": 13, "to_ukraine": 952, "to_russia": 552,
-               "bodies_to_ukraine": 847, "bodies_to_russia": 80},
+        2023: {"events": 27, "prisoner_events": 14, "to_ukraine": 996, "to_russia": 592,
+               "bodies_to_ukraine": 913, "bodies_to_russia": 80},
         2024: {"events": 24, "prisoner_events": 13, "to_ukraine": 1358, "to_russia": 1312,
                "bodies_to_ukraine": 3380, "bodies_to_russia": 144},
         2025: {"events": 35, "prisoner_events": 20, "to_ukraine": 2289, "to_russia": 2259,
                "bodies_to_ukraine": 16301, "bodies_to_russia": 388},
-        2026: {"events": 5, "prisoner_events": 3, "to_ukraine": 659, "to_russia": 660,
+        2026: {"events": 6, "prisoner_events": 4, "to_ukraine": 852, "to_russia": 853,
                "bodies_to_ukraine": 2000, "bodies_to_russia": 73},
     }
 
