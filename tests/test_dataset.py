@@ -63,7 +63,7 @@ def test_summary_figures(tables):
     assert summary["swaps_agreed"].to_dict("index") == {
         "RU-UA": {"yes": 3, "no": 11, "unknown": 0}, "US-RU": {"yes": 0, "no": 17, "unknown": 2},
         "US-RU-UA": {"yes": 1, "no": 2, "unknown": 0}, "US-UA": {"yes": 0, "no": 23, "unknown": 2}}
-    assert summary["ceasefire_progress"]["rounds"].to_dict() == {"0": 21, "1": 32, "2": 4, "3": 0, "unknown": 4}
+    assert summary["ceasefire_progress"]["rounds"].to_dict() == {"0": 22, "1": 32, "2": 4, "3": 0, "unknown": 3}
     assert summary["exchanges_by_year"].astype(int).to_dict("index") == {
         2022: {"events": 45, "prisoner_events": 33, "to_ukraine": 1569, "to_russia": 917,
                "bodies_to_ukraine": 719, "bodies_to_russia": 210},
