@@ -2,10 +2,11 @@
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from forecast import paths
+from forecast import cli, paths
 
 
 @pytest.fixture
@@ -14,3 +15,16 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(paths.data_dir(), target, ignore=shutil.ignore_patterns("forecasts.csv"))
     return target
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `forecast ARGS` in-process (fast); returns an object like a finished process: returncode, stdout,
+    stderr."""
+
+    def run(*args):
+        code = cli.main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
+
+    return run

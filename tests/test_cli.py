@@ -1,6 +1,11 @@
-"""The `forecast` command as a user runs it: subprocesses, exit codes, one-line errors, JSON = Python API."""
+"""The `forecast` command as a user runs it: exit codes, one-line errors, JSON = Python API.
+
+Most tests call ``cli.main`` in-process (fast); a few run the real entry point as a subprocess where that is
+the point (``python -m forecast``, ``--debug`` tracebacks, the scenario report).
+"""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -8,13 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import base_rates, data, features, predict
+from forecast import base_rates, cli, data, features, predict
 
 
-def run(*args, cwd=None, env=None):
-    """Run `python -m forecast ARGS`; returns the completed process (text)."""
-    return subprocess.run([sys.executable, "-m", "forecast", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+def run_subprocess(*args):
+    """Run `python -m forecast ARGS` as a real process (text)."""
+    return subprocess.run([sys.executable, "-m", "forecast", *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def snapshot(folder):
+    """Every file below a folder with its bytes, to prove a command changed nothing."""
+    return {path: path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def assert_clean_failure(process, code, *fragments):
@@ -24,40 +34,60 @@ def assert_clean_failure(process, code, *fragments):
         assert fragment in process.stderr, process.stderr
 
 
-def test_help_lists_every_subcommand_with_examples():
-    process = run("--help")
+def test_help_lists_every_subcommand_with_examples(capsys):
+    process = run_subprocess("--help")
     assert process.returncode == 0
     for command in ("validate", "base-rate", "predict", "backtest", "report", "log", "resolve", "score"):
-        assert command in process.stdout
-        assert run(command, "--help").returncode == 0
+        assert re.search(rf"^    {command}\b", process.stdout, flags=re.MULTILINE), command
+        with pytest.raises(SystemExit) as exited:
+            cli.main([command, "--help"])
+        assert exited.value.code == 0 and "usage: forecast " + command in capsys.readouterr().out
     assert "examples:" in process.stdout
 
 
-def test_validate_real_data_prints_summary():
-    process = run("validate")
+def test_outcome_choices_are_the_features_outcomes():
+    assert cli.OUTCOMES == features.OUTCOMES
+
+
+def test_validate_real_data_prints_each_table_with_its_row_count(run_cli):
+    process = run_cli("validate")
     assert process.returncode == 0, process.stderr
-    assert "rounds.csv: 57 rows, valid" in process.stdout or "rows, valid" in process.stdout
-    assert f"Dataset version {data.dataset_version()}" in process.stdout
+    rounds, exchanges, sources = data.load_rounds(), data.load_exchanges(), data.load_sources()
+    for path, table in ((data.paths.rounds_csv(), rounds), (data.paths.exchanges_csv(), exchanges),
+                        (data.paths.sources_csv(), sources)):
+        assert f"{path}: {len(table)} rows, valid" in process.stdout
+    assert data.provenance().line() in process.stdout
 
 
-def test_validate_a_broken_copy_lists_every_problem(data_copy):
+def test_validate_counts_follow_the_file(data_copy, monkeypatch, run_cli):
+    rounds = data_copy / "rounds.csv"
+    lines = rounds.read_text().splitlines()
+    rounds.write_text("\n".join(lines[:-1]) + "\n")  # one round fewer (no exchange links to the last round)
+    process = run_cli("validate", rounds)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == f"{rounds}: {len(lines) - 2} rows, valid"
+
+
+def test_validate_a_broken_copy_lists_every_problem(data_copy, run_cli):
     rounds = data_copy / "rounds.csv"
     frame = pd.read_csv(rounds, dtype=str, keep_default_na=False)
     frame.loc[0, "date_start"] = "2025-13-01"
     frame.loc[1, "parties"] = "RU-XX"
     frame.to_csv(rounds, index=False)
-    process = run("validate", str(rounds), str(data_copy / "exchanges.csv"))
+    before = snapshot(data_copy)
+    process = run_cli("validate", str(rounds), str(data_copy / "exchanges.csv"))
+    assert snapshot(data_copy) == before
     assert_clean_failure(process, 1, f"{rounds}:2: column 'date_start': got '2025-13-01'",
                          f"{rounds}:3: column 'parties': got 'RU-XX'", "2 problem(s) found")
     assert "exchanges.csv" in process.stdout  # the valid copy is still reported
 
 
-def test_validate_missing_file(tmp_path):
-    assert_clean_failure(run("validate", str(tmp_path / "rounds.csv")), 1, "rounds.csv: file not found")
+def test_validate_missing_file(tmp_path, run_cli):
+    assert_clean_failure(run_cli("validate", str(tmp_path / "rounds.csv")), 1, "rounds.csv: file not found")
 
 
-def test_base_rate_json_matches_python_api():
-    process = run("base-rate", "--outcome", "swap_agreed", "--by", "parties", "--json")
+def test_base_rate_json_matches_python_api(run_cli):
+    process = run_cli("base-rate", "--outcome", "swap_agreed", "--by", "parties", "--json")
     assert process.returncode == 0, process.stderr
     printed = pd.DataFrame(json.loads(process.stdout))
     expected = base_rates.rates_by(features.round_features(), "swap_agreed", by="parties")
@@ -66,12 +96,14 @@ def test_base_rate_json_matches_python_api():
     assert np.allclose(printed["upper"], expected["upper"], atol=1e-6)
 
 
-def test_predict_json_matches_python_api():
+def test_predict_json_matches_python_api(run_cli):
     args = ["--date", "2026-03-20", "--parties", "US-RU-UA", "--mediator", "United Arab Emirates",
             "--level", "senior_officials", "--seed", "7"]
-    process = run("predict", *args, "--json")
+    process = run_cli("predict", *args, "--json")
     assert process.returncode == 0, process.stderr
-    printed = pd.DataFrame(json.loads(process.stdout)["forecasts"])
+    printed_all = json.loads(process.stdout)
+    assert printed_all["warnings"] == []
+    printed = pd.DataFrame(printed_all["forecasts"])
     history = features.round_features()
     row = features.hypothetical_round("2026-03-20", "US-RU-UA", "senior_officials", "United Arab Emirates")
     expected = predict.attach_backtest_skill(predict.predict_round(row, history), np.random.default_rng(7), history)
@@ -80,19 +112,20 @@ def test_predict_json_matches_python_api():
     assert np.allclose(printed["skill_lower"], expected["skill_lower"], atol=1e-6, equal_nan=True)
 
 
-def test_predict_table_for_people():
-    process = run("predict", "--date", "2026-03-20", "--parties", "RU-UA", "--level", "ministers")
+def test_predict_table_for_people(run_cli):
+    process = run_cli("predict", "--date", "2026-03-20", "--parties", "RU-UA", "--level", "ministers")
     assert process.returncode == 0, process.stderr
     assert "swap_agreed" in process.stdout and "reference_class" in process.stdout
     assert "Trust a step only if its backtest skill interval" in process.stdout
 
 
-def test_backtest_scores_table():
-    process = run("backtest", "--outcome", "swap_agreed", "--bootstrap", "200", "--json")
+def test_backtest_scores_table(run_cli):
+    process = run_cli("backtest", "--outcome", "swap_agreed", "--bootstrap", "200", "--json")
     assert process.returncode == 0, process.stderr
     scores = pd.DataFrame(json.loads(process.stdout)).set_index("method")
     assert scores.loc["base_rate", "brier_skill_vs_base_rate"] == 0
     assert set(scores.index) == {"base_rate", "reference_class", "persistence", "logistic", "coin"}
+    assert scores.loc["coin", "brier"] == pytest.approx(0.25)  # a constant 0.5 scores 0.25 whatever happens
 
 
 @pytest.mark.parametrize("args, fragments", [
@@ -109,27 +142,44 @@ def test_backtest_scores_table():
       "--method", "m"], ["'high' is not a number"]),
     (["resolve", "F0001", "--outcome", "maybe"], ["invalid choice: 'maybe'"]),
 ])
-def test_usage_mistakes_exit_2_with_one_line(args, fragments):
-    process = run(*args)
+def test_usage_mistakes_exit_2_with_one_line(args, fragments, run_cli):
+    process = run_cli(*args)
     assert_clean_failure(process, 2, *fragments)
     assert len(process.stderr.strip().splitlines()) == 1
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    args = ["resolve", "F0042", "--outcome", "yes", "--ledger", str(tmp_path / "f.csv")]
-    quiet = run(*args)
+    from forecast import ledger
+
+    path = tmp_path / "f.csv"
+    ledger.log("q", "o", "2099-01-01", 0.5, "m", path=path, base_rate=0.5)
+    args = ["resolve", "F0042", "--outcome", "yes", "--ledger", str(path)]
+    quiet = run_subprocess(*args)
     assert_clean_failure(quiet, 1, "no forecast with id 'F0042'")
-    loud = run(*args, "--debug")
+    loud = run_subprocess(*args, "--debug")
     assert loud.returncode != 0 and "Traceback" in loud.stderr and "LedgerError" in loud.stderr
 
 
-def test_report_with_params_renders_a_scenario(tmp_path):
+def test_report_with_params_renders_a_scenario(tmp_path, run_cli):
     params = tmp_path / "quick.yml"
-    params.write_text('round_date: "2026-04-01"\nparties: "RU-UA"\nmediator: "Turkey"\nlevel: "ministers"\n')
-    process = run("report", "--params", str(params), "--out", str(tmp_path / "out"))
+    params.write_text("round_date: 2026-04-01\nparties: RU-UA\nmediator: Turkey\nlevel: ministers\n")  # unquoted date
+    process = run_subprocess("report", "--params", str(params), "--out", str(tmp_path / "out"))
     assert process.returncode == 0, process.stderr
     assert "finished 05-next-round--quick-" in process.stdout
     assert len(list((tmp_path / "out").glob("05-next-round--quick-*.pdf"))) == 1
+    page = next((tmp_path / "out").glob("05-next-round--quick-*.html")).read_text()
+    assert "2026-04-01" in page and "nan%" not in page
+    quoted = tmp_path / "quoted.yml"
+    quoted.write_text('round_date: "2026-04-01"\nparties: "RU-UA"\nmediator: "Turkey"\nlevel: "ministers"\n')
+    from forecast import report
+
+    assert report.scenario_job(quoted).parameters == report.scenario_job(params).parameters
+    before = {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()}
+    old = tmp_path / "old.yml"
+    old.write_text("round_date: 1990-01-01\nparties: RU-UA\nlevel: ministers\n")
+    refused = run_subprocess("report", "--params", str(old), "--out", str(tmp_path / "out"))
+    assert_clean_failure(refused, 1, "RefusedForecast: a round on 1990-01-01 comes before any round in the data")
+    assert {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()} == before, "nothing published"
     bad = tmp_path / "bad.yml"
     bad.write_text("parites: RU-UA\n")
-    assert_clean_failure(run("report", "--params", str(bad)), 1, "unknown parameter(s) parites")
+    assert_clean_failure(run_cli("report", "--params", str(bad)), 1, "unknown parameter(s) parites")

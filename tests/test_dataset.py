@@ -94,3 +94,51 @@ def test_every_new_row_cites_a_fully_described_source(tables):
                 lacking.add(row[key])
     assert lacking <= ROWS_WITHOUT_FULLY_DESCRIBED_SOURCE, f"rows without a fully described source: {lacking - ROWS_WITHOUT_FULLY_DESCRIBED_SOURCE}"
     print(f"{len(lacking)} older rows still lack a source with both headline and date: {sorted(lacking)}")
+
+
+def test_summary_tables_match_an_independent_recount_of_the_raw_csv(tables):
+    """The literals above pin the data; this recount with the csv module (no pandas) pins the computation."""
+    import csv
+    from collections import Counter, defaultdict
+
+    from forecast import paths
+
+    with open(paths.rounds_csv(), newline="", encoding="utf-8") as handle:
+        rounds = list(csv.DictReader(handle))
+    with open(paths.exchanges_csv(), newline="", encoding="utf-8") as handle:
+        exchanges = list(csv.DictReader(handle))
+    summary = data.summary_tables(*tables)
+    by_parties_year = Counter((row["parties"], int(row["date_start"][:4])) for row in rounds)
+    table = summary["rounds_by_parties_year"]
+    assert {(p, y): int(table.loc[p, y]) for p in table.index for y in table.columns if table.loc[p, y]} == dict(by_parties_year)
+    swaps = Counter((row["parties"], row["swap_agreed"] or "unknown") for row in rounds)
+    table = summary["swaps_agreed"]
+    assert {(p, s): int(table.loc[p, s]) for p in table.index for s in table.columns if table.loc[p, s]} == dict(swaps)
+    progress = Counter(row["ceasefire_progress"] or "unknown" for row in rounds)
+    assert {k: v for k, v in summary["ceasefire_progress"]["rounds"].to_dict().items() if v} == dict(progress)
+    per_year = defaultdict(Counter)
+    for row in exchanges:
+        year = int(row["date"][:4])
+        per_year[year]["events"] += 1
+        per_year[year]["prisoner_events"] += row["kind"] != "bodies"
+        for column in ("to_ukraine", "to_russia", "bodies_to_ukraine", "bodies_to_russia"):
+            per_year[year][column] += int(row[column] or 0)
+    computed = summary["exchanges_by_year"].astype(int).to_dict("index")
+    assert computed == {year: {column: counts[column] for column in computed[year]} for year, counts in per_year.items()}
+
+
+def test_summary_tables_follow_a_changed_copy(data_copy):
+    """Mutating a copy moves the summary by exactly the change (the summary reads the data, not typed text)."""
+    import pandas as pd
+
+    path = data_copy / "exchanges.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = frame.index[frame["exchange_id"] == "2026-04-24-p"][0]
+    frame.loc[row, "to_ukraine"] = str(int(frame.loc[row, "to_ukraine"]) + 7)
+    frame.to_csv(path, index=False)
+    rounds = data.load_rounds(data_copy / "rounds.csv", sources_path=data_copy / "sources.csv")
+    exchanges = data.load_exchanges(path, rounds_path=data_copy / "rounds.csv", sources_path=data_copy / "sources.csv")
+    before = data.summary_tables()["exchanges_by_year"]
+    after = data.summary_tables(rounds, exchanges)["exchanges_by_year"]
+    assert int(after.loc[2026, "to_ukraine"]) - int(before.loc[2026, "to_ukraine"]) == 7
+    assert after.drop(columns="to_ukraine").equals(before.drop(columns="to_ukraine"))

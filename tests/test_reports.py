@@ -1,5 +1,7 @@
 """Notebooks and reports: every notebook executes, every export carries figures and the provenance line, no
-error outputs, HTML works offline, scenario renders never overwrite each other, a failing cell names itself."""
+error outputs, HTML works offline, scenario renders never overwrite each other, a failing cell names itself, a
+failed build leaves the previous reports as they were, progress lines tell the truth. Cancelling a build with a
+signal: test_report_cancel.py."""
 
 import ast
 import json
@@ -50,7 +52,13 @@ def test_build_reports_progress_and_index(built):
     out_dir, results, messages = built
     assert [item.name for item in results] == [nb.stem for nb in NOTEBOOKS]
     assert any(message.startswith("Building 5 report(s)") for message in messages)
-    assert sum("finished" in message for message in messages) == 5
+    assert [message.split()[1:] for message in messages if message.split()[0] == "queued"] == [
+        [f"{nb.stem}," for nb in NOTEBOOKS[:-1]] + [NOTEBOOKS[-1].stem]]
+    for item in results:
+        assert messages.count(f"  running  {item.name}") == 1
+        assert messages.count(f"  finished {item.name} in {item.seconds:.1f}s -> {item.name}.html, {item.name}.pdf") == 1
+        assert item.html == out_dir / f"{item.name}.html" and item.html.is_file()
+    assert not list(out_dir.parent.glob(f".{out_dir.name}.staging-*")), "the staging folder is gone"
     index = (out_dir / "index.html").read_text()
     assert f"Dataset version {data.dataset_version()}" in index
     for item in results:
@@ -120,16 +128,61 @@ def test_scenario_file_errors_are_clear(tmp_path):
         report.scenario_job(tmp_path / "missing.yml")
 
 
-def test_a_failing_cell_fails_the_build_naming_notebook_and_cell(tmp_path):
+def tiny_notebook(path, code):
+    """A two-cell notebook (parameters, then ``code``) at ``path``; about 2 s to build."""
     book = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("raise ValueError('boom in the data')"),
+        nbformat.v4.new_code_cell(code),
     ])
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "99-broken.ipynb"
-    nbformat.write(book, source)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(book, path)
+    return report.Job(source=path, name=path.stem)
+
+
+def test_a_failing_cell_fails_the_build_naming_notebook_and_cell(tmp_path):
+    broken = tiny_notebook(tmp_path / "99-broken.ipynb", "raise ValueError('boom in the data')")
     before = os.getcwd()
     with pytest.raises(report.ReportError, match=r"99-broken.ipynb: cell 2 \(index \d\) failed: ValueError: boom"):
-        report.build([report.Job(source=source, name="99-broken")], out_dir=tmp_path / "out",
-                     progress=lambda message: None)
+        report.build([broken], out_dir=tmp_path / "out", progress=lambda message: None)
     assert os.getcwd() == before
+
+
+def test_a_failed_build_leaves_the_previous_reports_as_they_were(tmp_path, monkeypatch):
+    runtime = tmp_path / "runtime"
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    previous = {"98-fine.html": b"<p>the previous 98-fine</p>\n", "98-fine.pdf": b"%PDF previous\n",
+                "index.html": b"<ul><li>previous index</li></ul>\n"}
+    for name, content in previous.items():
+        (out_dir / name).write_bytes(content)
+    jobs = [tiny_notebook(tmp_path / "notebooks" / "98-fine.ipynb", "y = x + 1"),
+            tiny_notebook(tmp_path / "notebooks" / "99-broken.ipynb", "raise ValueError('boom in the data')")]
+    with pytest.raises(report.ReportError, match="99-broken.ipynb: cell 2"):
+        report.build(jobs, out_dir=out_dir, progress=lambda message: None)
+    assert {path.name: path.read_bytes() for path in out_dir.iterdir()} == previous, "98-fine is not published"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notebooks", "out", "runtime"], "no staging folder"
+    assert list(runtime.iterdir()) == [], "the kernels' connection files are gone"
+
+
+def test_progress_says_running_only_when_a_worker_starts_the_job(tmp_path, monkeypatch):
+    said = []
+    build_one = report.build_one
+
+    def recording_build_one(job, *args, **kwargs):
+        built = build_one(job, *args, **kwargs)
+        said.append(f"(built {job.name})")
+        return built
+
+    monkeypatch.setattr(report, "build_one", recording_build_one)
+    jobs = [tiny_notebook(tmp_path / "notebooks" / f"{name}.ipynb", "y = x + 1") for name in ("97-first", "98-second")]
+    report.build(jobs, out_dir=tmp_path / "out", progress=said.append, workers=1)
+    assert [line for line in said if "queued" in line] == ["  queued   97-first, 98-second"]
+    for name in ("97-first", "98-second"):
+        assert said.count(f"  running  {name}") == 1
+        assert sum(line.startswith(f"  finished {name} in ") and line.endswith(f"-> {name}.html, {name}.pdf")
+                   for line in said) == 1
+    assert said.index("  running  97-first") < said.index("(built 97-first)") < said.index("  running  98-second"), (
+        "with one worker, the second job runs only once the first is built")
+    assert said[-1].startswith("Done in ")

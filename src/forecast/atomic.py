@@ -1,4 +1,5 @@
-"""Write files so that a reader never sees half of one: write a temporary file beside it, then rename."""
+"""Write files so that a reader never sees half of one: write a temporary file beside it, fsync it, rename it
+over the old one, then fsync the folder (a rename alone may not survive a power cut)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,22 @@ def write_bytes(path: str | Path, content: bytes) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    sync_folder(path.parent)
     return path
+
+
+def sync_folder(folder: str | Path) -> None:
+    """fsync a folder so that renames into it are on disk (a no-op where folders cannot be opened)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -1,8 +1,10 @@
 """The ``forecast`` command line: the suite's jobs without a notebook.
 
 Exit codes: 0 success; 1 a data or ledger problem (bad file, refused write, failed build); 2 a usage mistake
-(unknown subcommand or value, malformed date or probability). Errors are one line per problem on stderr; pass
-``--debug`` for a traceback.
+(unknown subcommand or value, malformed date or number) or a forecast the suite refuses to give (nothing backs
+it). Errors are one line per problem on stderr (the first 20, then a count by kind); pass ``--debug`` for a
+traceback. Heavy libraries (pandas, statsmodels) are imported only by the commands that need them, so the
+ledger commands start fast.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
+import re
 import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from forecast import __version__, codes, paths
+from forecast.errors import DataError, RefusedForecast, summarise
 
-from forecast import __version__, data, paths
-from forecast.features import OUTCOMES
+OUTCOMES = ("swap_agreed", "ceasefire_agreed", "next_round_agreed")
+"""Round outcomes the commands offer; ``tests/test_cli.py`` holds this to ``forecast.features.OUTCOMES``."""
 
 EXAMPLES = """examples:
   forecast validate
@@ -26,12 +30,15 @@ EXAMPLES = """examples:
   forecast predict --date 2026-03-20 --parties US-RU-UA --mediator "United Arab Emirates" --level senior_officials
   forecast backtest --outcome ceasefire_agreed
   forecast log --question "Swap at the next trilateral round?" --outcome swap_agreed --target 2026-03-20 \\
-               --probability 0.3 --method logistic
-  forecast resolve F0001 --outcome yes
-  forecast score
+               --probability 0.3 --method logistic --ledger /tmp/try-ledger.csv
+  forecast resolve F0001 --outcome yes --ledger /tmp/try-ledger.csv
+  forecast resolve --from-data --ledger /tmp/try-ledger.csv
+  forecast score --ledger /tmp/try-ledger.csv
   forecast report --params scenario.yml
 """
 
+NOT_AVAILABLE = "n/a"
+"""What tables print where a value does not exist (an empty calibration bin, an undefined skill); JSON has null."""
 
 
 class UsageError(Exception):
@@ -39,7 +46,12 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
+    """argparse with one-line errors and exit code 2; ``-inf``, ``-1e3`` and the like are read as values."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+|\d*\.\d+|inf|infinity|nan)([eE][-+]?\d+)?$",
+                                                   re.IGNORECASE)
 
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
@@ -61,28 +73,85 @@ def probability(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _emit(frame: pd.DataFrame, as_json: bool, title: str | None = None) -> None:
+def interval_mass(text: str) -> float:
+    """An interval's probability mass, strictly between 0 and 1 (0.9 for a 90% interval)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; expected a number strictly between 0 and 1, "
+                                         "e.g. 0.9 for 90% intervals")
+    return value
+
+
+def whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number in [low, high], echoing the value as typed when it is not."""
+    bounds = f">= {low}" if high is None else f"from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected one {bounds}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed; expected a whole number {bounds}")
+        return value
+
+    return parse
+
+
+def _emit(frame, as_json: bool, title: str | None = None) -> None:
+    """Print a frame as a table (missing values as NOT_AVAILABLE) or as JSON records (missing as null)."""
+    import pandas as pd
+
     if as_json:
         print(frame.to_json(orient="records", date_format="iso", double_precision=15))
         return
     if title:
         print(title)
-    with pd.option_context("display.width", 160, "display.max_columns", 30, "display.max_colwidth", 60,
-                           "display.float_format", "{:.3f}".format):
-        print(frame.to_string(index=False))
+    with pd.option_context("display.width", 160, "display.max_columns", 30, "display.max_colwidth", 60):
+        print(frame.to_string(index=False, na_rep=NOT_AVAILABLE, float_format="{:.3f}".format))
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 # --- subcommands -----------------------------------------------------------------------------------------
 
+def _table_kind(target: Path) -> str | None:
+    name = target.name
+    if "forecast" in name or "ledger" in name:
+        return "ledger"
+    return next((kind for kind in ("rounds", "exchanges", "sources") if kind in name), None)
+
+
+def _validate_ledger(target: Path) -> tuple[str, list[str]]:
+    from forecast import ledger
+
+    if not target.exists():
+        raise DataError([f"{target}: no ledger there (nothing has been logged to it yet)"])
+    rows, found_warnings = ledger.check(target)
+    _warn(found_warnings)
+    return f"{target}: {len(rows.rows)} forecasts, format valid and seals intact", []
+
+
 def cmd_validate(args) -> int:
-    """Validate the tables (or the given copies); every problem is printed, exit 1 if any."""
-    targets = [Path(p) for p in args.paths] or [paths.rounds_csv(), paths.exchanges_csv(), paths.sources_csv()]
+    """Validate the tables (or the given copies) and the ledger; every problem is printed, exit 1 if any."""
+    from forecast import data
+
+    targets = [(Path(p), _table_kind(Path(p))) for p in args.paths] or [
+        (paths.rounds_csv(), "rounds"), (paths.exchanges_csv(), "exchanges"), (paths.sources_csv(), "sources")]
+    ledger_file = args.ledger or (None if args.paths else paths.ledger_csv())
+    if ledger_file is not None and (args.ledger or ledger_file.exists()):
+        targets.append((ledger_file, "ledger"))
     problems: list[str] = []
-    for target in targets:
+    for target, kind in targets:
         folder = target.parent
         sibling = {name: folder / name if (folder / name).exists() else default
                    for name, default in (("rounds.csv", paths.rounds_csv()), ("sources.csv", paths.sources_csv()))}
-        kind = next((k for k in ("rounds", "exchanges", "sources") if k in target.name), None)
         try:
             if kind == "rounds":
                 frame = data.load_rounds(target, sources_path=sibling["sources.csv"])
@@ -91,14 +160,17 @@ def cmd_validate(args) -> int:
                                             sources_path=sibling["sources.csv"])
             elif kind == "sources":
                 frame = data.load_sources(target)
+            elif kind == "ledger":
+                print(_validate_ledger(target)[0])
+                continue
             else:
-                raise UsageError(f"forecast validate: cannot tell which table {target} is; "
-                                 "expected a file name containing rounds, exchanges or sources")
+                raise UsageError(f"forecast validate: cannot tell which table {target} is; expected a file name "
+                                 "containing rounds, exchanges, sources, or forecast/ledger for a ledger")
             print(f"{target}: {len(frame)} rows, valid")
-        except data.DataError as error:
+        except DataError as error:
             problems += error.problems
     if problems:
-        for problem in problems:
+        for problem in summarise(problems):
             print(problem, file=sys.stderr)
         print(f"forecast validate: {len(problems)} problem(s) found", file=sys.stderr)
         return 1
@@ -108,54 +180,73 @@ def cmd_validate(args) -> int:
 
 
 def cmd_base_rate(args) -> int:
-    from forecast import base_rates, features
+    import pandas as pd
+
+    from forecast import base_rates, data, features
 
     frame = features.round_features()
     if args.by and args.by not in frame:
         raise UsageError(f"forecast base-rate: unknown --by column {args.by!r}; try parties, year, level, "
                          "format, primary_mediator, ru_ua_at_table")
     try:
-        table = base_rates.rates_by(frame, args.outcome, by=args.by or None, where=args.where,
-                                    prior=args.prior, level=args.interval)
-    except (SyntaxError, KeyError, NameError, pd.errors.UndefinedVariableError) as error:
+        chosen = frame.query(args.where) if args.where else frame
+    except (SyntaxError, KeyError, NameError, ValueError, TypeError, pd.errors.UndefinedVariableError) as error:
         raise UsageError(f"forecast base-rate: --where {args.where!r} is not a valid condition ({error}); "
                          "example: --where \"year >= 2025\"") from None
-    _emit(table, args.json, f"P({args.outcome}) by {args.by or 'all rounds'}, {args.interval:.0%} intervals, "
-                            f"{args.prior} prior ({data.provenance().line()})")
+    if chosen[args.outcome].notna().sum() == 0:
+        raise RefusedForecast(f"forecast base-rate: no round{' matching --where ' + repr(args.where) if args.where else ''} "
+                              f"has a known {args.outcome}; a rate from no rounds would only repeat the prior")
+    table = base_rates.rates_by(chosen, args.outcome, by=args.by or None, prior=args.prior, level=args.interval)
+    empty = table["trials"] == 0
+    _warn([f"class {group!r}: no rounds with a known {args.outcome}, left out" for group in table.loc[empty, "group"]])
+    _emit(table[~empty], args.json, f"P({args.outcome}) by {args.by or 'all rounds'}, {args.interval:.0%} intervals, "
+                                    f"{args.prior} prior ({data.provenance().line()})")
     return 0
 
 
 def cmd_predict(args) -> int:
-    from forecast import features, predict
+    import numpy as np
 
+    from forecast import data, features, predict
+
+    provenance = data.provenance()
     round_row = features.hypothetical_round(args.date, args.parties, args.level, args.mediator, args.venue or "")
     history = features.round_features()
-    table = predict.attach_backtest_skill(predict.predict_round(round_row, history),
-                                          np.random.default_rng(args.seed), history)
+    table = predict.predict_round(round_row, history)
+    found_warnings = predict.forecast_warnings(table, round_row, history, provenance.last_date)
+    table = predict.attach_backtest_skill(table, np.random.default_rng(args.seed), history)
     if args.json:
         print(json.dumps({"round": {"date": args.date, "parties": args.parties, "mediator": args.mediator,
                                     "venue": args.venue, "level": args.level},
-                          "dataset_version": data.dataset_version(),
+                          "dataset_version": provenance.version, "warnings": found_warnings,
                           "forecasts": json.loads(table.to_json(orient="records", double_precision=15))}))
         return 0
     print(f"Forecast for a {args.parties} round on {args.date}"
-          f"{' in ' + args.venue if args.venue else ''}, mediator {args.mediator}, level {args.level or 'unknown'}")
-    print(data.provenance().line())
+          f"{' in ' + args.venue if args.venue else ''}, mediator {args.mediator}, level {args.level}")
+    print(provenance.line())
     columns = ["outcome", "step", "method", "p", "lower", "upper", "reference_class", "n",
                "brier_skill_vs_base_rate", "skill_lower", "skill_upper"]
     _emit(table[[c for c in columns if c in table]], False)
     print("Steps: 1 base rate, 2 same parties, 3 logistic. Trust a step only if its backtest skill interval "
           "(skill_lower to skill_upper) lies above 0.")
+    for line in found_warnings:
+        print(f"Warning: {line}")
     return 0
 
 
 def cmd_backtest(args) -> int:
+    import numpy as np
+    import pandas as pd
+
     from forecast import evaluate, features
 
     frame = features.round_features()
     tables = []
     for outcome in args.outcome:
         forecasts = evaluate.backtest(outcome, frame, min_history=args.min_history)
+        if forecasts.empty:
+            raise RefusedForecast(f"forecast backtest: no round has {args.min_history} earlier rounds with a known "
+                                  f"{outcome}; lower --min-history")
         scores = evaluate.score_backtest(forecasts, np.random.default_rng(args.seed),
                                          evaluate.ScoreSettings(n_bootstrap=args.bootstrap))
         tables.append(scores.assign(outcome=outcome))
@@ -170,7 +261,16 @@ def cmd_report(args) -> int:
     from forecast import report
 
     jobs = [report.scenario_job(args.params)] if args.params else None
-    built = report.build(jobs, out_dir=args.out)
+    try:
+        built = report.build(jobs, out_dir=args.out)
+    except report.Cancelled as cancelled:
+        import os
+
+        # One line, no traceback. os._exit, not a return: a worker thread may still be unwinding from its killed
+        # kernel and the interpreter would wait for it; build has already removed every kernel and file.
+        sys.stdout.flush()
+        print(f"forecast report: {cancelled}", file=sys.stderr, flush=True)
+        os._exit(cancelled.exit_code)
     total = sum(item.seconds for item in built)
     print(f"{len(built)} report(s), {total:.1f}s of notebook time")
     return 0
@@ -189,6 +289,19 @@ def cmd_log(args) -> int:
 def cmd_resolve(args) -> int:
     from forecast import ledger
 
+    if args.from_data:
+        if args.forecast_id or args.outcome:
+            raise UsageError("forecast resolve: --from-data resolves every open forecast the tables settle; "
+                             "give it without a forecast id or --outcome")
+        report = ledger.resolve_from_data(args.ledger)
+        for item in report:
+            verb = f"resolved {item.forecast_id} as {item.resolution}" if item.resolution else f"left {item.forecast_id} open"
+            print(f"{verb}: {item.reason}")
+        settled = sum(item.resolution is not None for item in report)
+        print(f"{settled} of {len(report)} open forecast(s) resolved from the data; resolved rows were not touched")
+        return 0
+    if not args.forecast_id or not args.outcome:
+        raise UsageError("forecast resolve: give a forecast id and --outcome yes|no, or --from-data")
     row = ledger.resolve(args.forecast_id, args.outcome, path=args.ledger)
     print(f"resolved {row['forecast_id']} as {row['resolution']} at {row['resolved_at']}")
     return 0
@@ -203,6 +316,8 @@ def cmd_score(args) -> int:
                           "calibration": json.loads(calibration.to_json(orient="records", double_precision=15))}))
         return 0
     _emit(summary, False, "Scores of resolved forecasts (Brier, log loss in nats, skill vs the stored base rate)")
+    if summary["brier_skill_vs_base_rate"].isna().any():
+        print(f"({NOT_AVAILABLE}: no stored base rate, or the base rates were perfect, so skill is undefined)")
     _emit(calibration, False, "\nCalibration")
     return 0
 
@@ -224,64 +339,86 @@ def build_parser() -> Parser:
         command.add_argument("--debug", action="store_true", help="show tracebacks on errors")
         return command
 
-    command = add("validate", cmd_validate, "check the data tables against the codebook",
+    ledger_help = f"ledger CSV (default: {paths.ledger_csv()}, or $FORECAST_LEDGER)"
+    command = add("validate", cmd_validate, "check the data tables (and the ledger) against the codebook",
                   "Validate rounds.csv, exchanges.csv and sources.csv (or copies: files whose names contain "
-                  "rounds, exchanges or sources; cross-references use sibling files when present). Prints a "
-                  "summary and exits 0, or every problem as file:line, column, value, expected, and exits 1.")
+                  "rounds, exchanges or sources; cross-references use sibling files when present), and the forecast "
+                  "ledger (its format and its tamper seals; the default ledger when it exists, or a file whose name "
+                  "contains forecast or ledger). Prints a summary and exits 0, or every problem as file:line, "
+                  "column, value, expected, and exits 1.")
     command.add_argument("paths", nargs="*", metavar="PATH", help="CSV files to check (default: data/)")
+    command.add_argument("--ledger", type=Path, help=ledger_help)
 
     command = add("base-rate", cmd_base_rate, "rates of an outcome with intervals, by reference class")
     command.add_argument("--outcome", required=True, choices=OUTCOMES, help="yes/no outcome of a round")
     command.add_argument("--by", help="group by this column (e.g. parties, year, level, ru_ua_at_table)")
     command.add_argument("--where", help='restrict rounds first, pandas query syntax, e.g. "year >= 2025"')
     command.add_argument("--prior", default="jeffreys", choices=["jeffreys", "uniform"], help="Beta prior")
-    command.add_argument("--interval", type=probability, default=0.9, help="interval mass (default 0.9)")
+    command.add_argument("--interval", type=interval_mass, default=0.9,
+                         help="interval mass, strictly between 0 and 1 (default 0.9)")
     command.add_argument("--json", action="store_true", help="machine-readable output")
 
     command = add("predict", cmd_predict, "probability of each outcome for a described round",
                   "Forecast swap agreed, ceasefire agreed (progress >= 2) and next round agreed for a round you "
                   "describe, step by step (base rate, same parties, logistic model), each with its interval and "
-                  "the method's backtest skill against the base rate.")
+                  "the method's backtest skill against the base rate. A round dated before the first round in "
+                  "the data is refused (exit 2); one dated long after the data's last day gets a warning.")
     command.add_argument("--date", required=True, type=iso_date, help="first day of the round, YYYY-MM-DD")
-    command.add_argument("--parties", required=True, choices=data.PARTIES, help="delegations at the table")
-    command.add_argument("--mediator", default="none", choices=data.MEDIATORS, help="third-party host or mediator")
+    command.add_argument("--parties", required=True, choices=codes.PARTIES, help="delegations at the table")
+    command.add_argument("--mediator", default="none", choices=codes.MEDIATORS,
+                         help="third-party host or mediator (default: none)")
     command.add_argument("--venue", help="city (recorded, not used by the models)")
-    command.add_argument("--level", choices=data.LEVELS, help="highest rank at the table")
+    command.add_argument("--level", required=True, choices=codes.LEVELS,
+                         help="highest rank at the table (the logistic model needs it)")
     command.add_argument("--seed", type=int, default=20261129, help="seed of the bootstrap for skill intervals")
-    command.add_argument("--json", action="store_true", help="machine-readable output")
+    command.add_argument("--json", action="store_true", help="machine-readable output (with a warnings list)")
 
     command = add("backtest", cmd_backtest, "out-of-sample scores of every method against the base rate")
     command.add_argument("--outcome", nargs="+", default=["swap_agreed", "ceasefire_agreed"], choices=OUTCOMES)
-    command.add_argument("--min-history", type=int, default=5, help="earlier rounds needed before forecasting")
-    command.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for skill intervals")
+    command.add_argument("--min-history", type=whole_number(1), default=5,
+                         help="earlier rounds needed before forecasting (default 5)")
+    command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=2000,
+                         help="bootstrap resamples for skill intervals, 100 or more (default 2000)")
     command.add_argument("--seed", type=int, default=20261129, help="seed of the bootstrap")
     command.add_argument("--json", action="store_true", help="machine-readable output")
 
     command = add("report", cmd_report, "execute the notebooks and write HTML and PDF reports",
                   "Execute every notebook into reports/ (HTML, PDF, index.html). With --params FILE.yml, render "
-                  "only the next-round notebook with those parameters, under a name of its own.")
+                  "only the next-round notebook with those parameters, under a name of its own. The build writes "
+                  "into a staging folder and replaces the previous reports only when it succeeds; Ctrl-C stops it "
+                  "within 2 s and leaves the previous reports as they were.")
     command.add_argument("--params", help="YAML file of next-round parameters (round_date, parties, ...)")
     command.add_argument("--out", type=Path, help="output folder (default: reports/)")
 
-    ledger_help = "ledger CSV (default: data/forecasts.csv)"
-    command = add("log", cmd_log, "record an issued forecast in the ledger")
+    command = add("log", cmd_log, "record an issued forecast in the ledger",
+                  "Append a forecast to the ledger (under a lock, atomically, sealed so that later edits show). "
+                  "Ids are never reused.")
     command.add_argument("--question", required=True, help="the question in words")
-    command.add_argument("--outcome", required=True, help="outcome column or short name (e.g. swap_agreed)")
-    command.add_argument("--target", required=True, help="round id or deadline date the question is about")
+    command.add_argument("--outcome", required=True,
+                         help="what the question is about: a round outcome (swap_agreed, ceasefire_agreed, "
+                              "next_round_agreed) or a deadline question (exchange_by, round_by, leaders_meet_by, "
+                              "any_ceasefire_by, general_ceasefire_by); other names are kept but never resolved "
+                              "from the data")
+    command.add_argument("--target", required=True, help="round id, or deadline YYYY-MM-DD, the question is about")
     command.add_argument("--probability", required=True, type=probability, help="P(yes), between 0 and 1")
     command.add_argument("--method", required=True, help="how the probability was made (e.g. logistic)")
     command.add_argument("--base-rate", type=probability, help="reference probability for skill "
                          "(default: the outcome's current base rate, if it is a round outcome)")
-    command.add_argument("--id", help="forecast id (default: next F0001-style number)")
+    command.add_argument("--id", help="forecast id (default: the next F0001-style number)")
     command.add_argument("--ledger", type=Path, help=ledger_help)
 
-    command = add("resolve", cmd_resolve, "record how a logged forecast resolved (once)")
-    command.add_argument("forecast_id", help="id of the logged forecast")
-    command.add_argument("--outcome", required=True, choices=["yes", "no"], help="what happened")
+    command = add("resolve", cmd_resolve, "record how logged forecasts resolved (once each)",
+                  "Resolve one forecast by hand (ID --outcome yes|no), or with --from-data every open forecast the "
+                  "curated tables now settle: a round id's coded outcome, or a deadline question whose event "
+                  "happened (yes) or whose deadline the tables cover without it (no). Resolutions are never "
+                  "rewritten.")
+    command.add_argument("forecast_id", nargs="?", help="id of the logged forecast")
+    command.add_argument("--outcome", choices=["yes", "no"], help="what happened")
+    command.add_argument("--from-data", action="store_true", help="resolve what the tables settle, print each")
     command.add_argument("--ledger", type=Path, help=ledger_help)
 
     command = add("score", cmd_score, "Brier, log loss, skill and calibration of resolved forecasts")
-    command.add_argument("--bins", type=int, default=5, help="calibration bins (default 5)")
+    command.add_argument("--bins", type=whole_number(1, 50), default=5, help="calibration bins, 1 to 50 (default 5)")
     command.add_argument("--ledger", type=Path, help=ledger_help)
     command.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
@@ -300,15 +437,15 @@ def main(argv: list[str] | None = None) -> int:
             if not debug:
                 warnings.simplefilter("ignore")
             return args.function(args)
-    except UsageError as error:
+    except (UsageError, RefusedForecast) as error:
         if debug:
             raise
         print(error, file=sys.stderr)
         return 2
-    except data.DataError as error:  # one line per problem, each naming file, line and column
+    except DataError as error:  # one line per problem, each naming file, line and column
         if debug:
             raise
-        print("\n".join(error.problems), file=sys.stderr)
+        print("\n".join(summarise(error.problems)), file=sys.stderr)
         return 1
     except (ValueError, OSError, RuntimeError) as error:  # LedgerError, ReportError, missing files, ...
         if debug:

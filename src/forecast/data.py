@@ -20,22 +20,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from forecast import paths
-
-URL_SEPARATOR = " | "
-"""Separates several URLs in one ``sources`` cell."""
-
-LIST_SEPARATOR = "; "
-"""Separates several values in a multi-valued category cell (e.g. two mediators)."""
-
-
-class DataError(ValueError):
-    """A data file does not meet its codebook. ``problems`` holds one message per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the data:"
-        super().__init__("\n".join([head, *self.problems]) if count > 1 else self.problems[0])
+from forecast.changelog import dataset_version  # noqa: F401  (re-exported as data.dataset_version)
+from forecast.codes import LEVELS, LIST_SEPARATOR, MEDIATORS, PARTIES, URL_SEPARATOR  # noqa: F401
+from forecast.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -54,17 +41,6 @@ class Field:
     allowed: tuple = ()
     pattern: str | None = None
 
-
-MEDIATORS = (
-    "Belarus", "Turkey", "UN", "Saudi Arabia", "United Arab Emirates", "Qatar", "Vatican", "Switzerland",
-    "Germany", "France", "United Kingdom", "United States", "ICRC", "none",
-)
-"""Third-party hosts or mediators (``none``: the host is a party, or no third party was involved)."""
-
-LEVELS = ("technical", "senior_officials", "ministers", "leaders")
-"""Ordinal level of a round: the highest rank at the table (see data/README.md)."""
-
-PARTIES = ("RU-UA", "US-RU", "US-UA", "US-RU-UA")
 
 ROUND_FIELDS: tuple[Field, ...] = (
     Field("round_id", "id", True, pattern=r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(-[a-z0-9]+)*"),
@@ -131,7 +107,9 @@ def _is_count(text: str) -> bool:
 
 
 def _is_urls(text: str) -> bool:
-    return all(re.fullmatch(r"https?://\S+", url) for url in text.split(URL_SEPARATOR))
+    """One or more http(s) URLs joined by URL_SEPARATOR (a pipe glued to the next URL is not a URL)."""
+    return all(re.fullmatch(r"https?://\S+", url) and not re.search(r"\|https?://", url)
+               for url in text.split(URL_SEPARATOR))
 
 
 def _expectation(field: Field) -> str:
@@ -189,8 +167,15 @@ _WIDE_MARK = " :: "
 
 
 def _wide_check(column: str, expectation: str, rule) -> pa.Check:
-    """A check across columns; its failures are reported once per row, against ``column``."""
-    return pa.Check(lambda frame: rule(frame), error=f"{column}{_WIDE_MARK}{expectation}")
+    """A check across columns; its failures are reported once per row, against ``column``. A rule whose
+    columns are missing passes (the missing column is reported on its own)."""
+    def check(frame: pd.DataFrame) -> pd.Series:
+        try:
+            return rule(frame)
+        except KeyError:
+            return pd.Series(True, index=frame.index)
+
+    return pa.Check(check, error=f"{column}{_WIDE_MARK}{expectation}")
 
 
 def _table_schema(fields: tuple[Field, ...], wide_checks=(), name: str = "") -> pa.DataFrameSchema:
@@ -200,7 +185,25 @@ def _table_schema(fields: tuple[Field, ...], wide_checks=(), name: str = "") -> 
     )
 
 
+def _empty_or_zero(column: pd.Series) -> pd.Series:
+    return column.isin(["", "0"])
+
+
+def _id_starts_with_date(id_column: str, date_column: str):
+    """Rule: an id begins with its row's date (``2025-05-16-istanbul`` for a round starting 16 May 2025)."""
+    return _wide_check(id_column, f"an id that begins with its {date_column}",
+                       lambda f: ~f[date_column].map(_is_iso_date) | (f[id_column].str.slice(0, 10) == f[date_column]))
+
+
+def _lead_needs_party(lead: str, code: str) -> pa.Check:
+    """Rule: a delegation head is named only when that delegation is in ``parties``."""
+    return _wide_check(lead, f"empty unless {code} is in parties",
+                       lambda f: (f[lead] == "") | ~f["parties"].isin(PARTIES)
+                       | f["parties"].str.split("-").map(lambda codes: code in codes))
+
+
 def _rounds_schema() -> pa.DataFrameSchema:
+    """Column rules plus the codebook's cross-column rules for rounds.csv."""
     ends_after_start = _wide_check(
         "date_end", "a date on or after date_start",
         lambda f: ~f["date_start"].map(_is_iso_date) | ~f["date_end"].map(_is_iso_date)
@@ -210,15 +213,44 @@ def _rounds_schema() -> pa.DataFrameSchema:
         "swap_size", "empty unless swap_agreed is yes",
         lambda f: (f["swap_size"] == "") | (f["swap_agreed"] == "yes"),
     )
-    return _table_schema(ROUND_FIELDS, [ends_after_start, size_needs_swap], "rounds")
+    video_city = _wide_check(
+        "city", "'video' exactly when format is video",
+        lambda f: (f["city"] == "video") == (f["format"] == "video"),
+    )
+    video_country = _wide_check(
+        "country", "empty for a video round",
+        lambda f: (f["format"] != "video") | (f["country"] == ""),
+    )
+    return _table_schema(ROUND_FIELDS, [
+        ends_after_start, size_needs_swap, video_city, video_country,
+        _id_starts_with_date("round_id", "date_start"),
+        _lead_needs_party("ru_lead", "RU"), _lead_needs_party("ua_lead", "UA"), _lead_needs_party("us_lead", "US"),
+    ], "rounds")
 
 
 def _exchanges_schema(known_round_ids: set[str]) -> pa.DataFrameSchema:
+    """Column rules plus the codebook's cross-column rules for exchanges.csv."""
     links_known_round = _wide_check(
         "round_id", "empty or a round_id of rounds.csv",
         lambda f: (f["round_id"] == "") | f["round_id"].isin(known_round_ids),
     )
-    return _table_schema(EXCHANGE_FIELDS, [links_known_round], "exchanges")
+    prisoners_without_bodies = _wide_check(
+        "kind", "prisoners_and_bodies (or no body counts) when bodies are counted",
+        lambda f: (f["kind"] != "prisoners")
+        | (_empty_or_zero(f["bodies_to_ukraine"]) & _empty_or_zero(f["bodies_to_russia"])),
+    )
+    bodies_without_people = _wide_check(
+        "kind", "prisoners_and_bodies (or no people counts) when living people are counted",
+        lambda f: (f["kind"] != "bodies") | (_empty_or_zero(f["to_ukraine"]) & _empty_or_zero(f["to_russia"])),
+    )
+    letter_matches_kind = _wide_check(
+        "exchange_id", "a '-p' id for prisoners or prisoners_and_bodies and a '-b' id for bodies",
+        lambda f: (f["exchange_id"].str.slice(10, 13) == "-b") == (f["kind"] == "bodies"),
+    )
+    return _table_schema(EXCHANGE_FIELDS, [
+        links_known_round, prisoners_without_bodies, bodies_without_people, letter_matches_kind,
+        _id_starts_with_date("exchange_id", "date"),
+    ], "exchanges")
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -226,18 +258,22 @@ def _exchanges_schema(known_round_ids: set[str]) -> pa.DataFrameSchema:
 def _read_text_table(path: Path) -> pd.DataFrame:
     """Read a CSV as stripped text cells indexed by line number (header = line 1); blank lines are skipped.
 
-    Structural problems (ragged rows, bad quoting, not UTF-8) raise DataError naming the line.
+    Structural problems (ragged rows, bad quoting, not UTF-8, no rows) raise DataError naming the line. A UTF-8
+    byte-order mark (as spreadsheets write) is accepted; a semicolon-delimited file gets a hint.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError([f"{path}: file not found"])
     lines, rows, problems = [], [], []
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
             header = [cell.strip() for cell in next(reader, [])]
             if not header:
                 raise DataError([f"{path}: empty file (expected a header line)"])
+            if len(header) == 1 and ";" in header[0]:
+                raise DataError([f"{path}:1: the header has no commas but {header[0].count(';')} semicolons; "
+                                 "expected a comma-separated file (save it as CSV with ',' as the delimiter)"])
             for record in reader:
                 if not any(cell.strip() for cell in record):
                     continue
@@ -252,7 +288,19 @@ def _read_text_table(path: Path) -> pd.DataFrame:
         raise DataError([f"{path}:{reader.line_num}: malformed CSV ({error})"]) from None
     if problems:
         raise DataError(problems)
+    if not rows:
+        raise DataError([f"{path}: no rows (only a header line; expected at least one record)"])
     return pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=object).astype(str)
+
+
+def _separator_hint(value) -> str:
+    """A hint when several values seem joined without the codebook's spaced separators (``a|b``, ``a;b``)."""
+    text = str(value)
+    if "|" in text and text.count("|") != text.count(URL_SEPARATOR):
+        return f" (hint: separate URLs with {URL_SEPARATOR!r}, a space on each side of the pipe)"
+    if ";" in text and text.count(";") != text.count(LIST_SEPARATOR):
+        return f" (hint: separate values with {LIST_SEPARATOR!r}, a semicolon and a space)"
+    return ""
 
 
 def _describe_failures(path: Path, error: pa.errors.SchemaErrors, fields: tuple[Field, ...]) -> list[str]:
@@ -282,7 +330,7 @@ def _describe_failures(path: Path, error: pa.errors.SchemaErrors, fields: tuple[
                                        f"expected {expectation}"))
         else:
             problems.append((line, f"{path}:{line}: column '{case.column}': got {case.failure_case!r}; "
-                                   f"expected {check}"))
+                                   f"expected {check}{_separator_hint(case.failure_case)}"))
     return [message for _, message in sorted(problems, key=lambda item: item[0])]
 
 
@@ -338,9 +386,16 @@ def _source_urls(sources_path: Path | None) -> tuple[set[str] | None, list[str]]
     return (set(frame["url"]) if "url" in frame else set()), problems
 
 
+def _line_of(problem: str) -> tuple[str, int]:
+    """(file, line) of a ``file:line: ...`` message, for sorting (file-level messages count as line 1)."""
+    match = re.match(r"^(.*?):(\d+):", problem)
+    return (match.group(1), int(match.group(2))) if match else (problem.split(":")[0], 1)
+
+
 def _finish(problems: list[str]) -> None:
+    """Raise every problem found, sorted by file and line."""
     if problems:
-        raise DataError(problems)
+        raise DataError(sorted(problems, key=_line_of))
 
 
 def load_sources(path: str | Path | None = None) -> pd.DataFrame:
@@ -435,16 +490,6 @@ def codebook_problems(directory: str | Path | None = None) -> list[str]:
     return problems
 
 
-def dataset_version(changelog: str | Path | None = None) -> str:
-    """The dataset version: the first ``## x.y.z`` heading of data/CHANGELOG.md."""
-    path = Path(changelog or paths.changelog_md())
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^##\s+\[?(\d+\.\d+\.\d+)\]?", line)
-        if match:
-            return match.group(1)
-    raise DataError([f"{path}: no version heading (expected a line like '## 1.0.0 - 2026-11-29')"])
-
-
 @dataclass(frozen=True)
 class Provenance:
     """What a report says about its data: version and the period the tables cover."""
@@ -494,11 +539,3 @@ def summary_tables(rounds: pd.DataFrame | None = None, exchanges: pd.DataFrame |
                     exchanges["kind"].isin(["prisoners", "prisoners_and_bodies"]).groupby(exchanges["date"].dt.year).sum())
     return {"rounds_by_parties_year": by_parties_year, "swaps_agreed": swaps, "ceasefire_progress": progress,
             "exchanges_by_year": per_year}
-
-
-def read_validated(path: str | Path, fields: tuple[Field, ...], name: str) -> tuple[pd.DataFrame, list[str]]:
-    """Read any CSV described by ``fields`` as text (indexed by line number) and list its problems
-    (for tables outside the curated set, such as the forecast ledger)."""
-    path = Path(path)
-    frame = _read_text_table(path)
-    return frame, _validate(path, frame, _table_schema(fields, name=name), fields)

@@ -86,7 +86,10 @@ def brier_skill_score(p, y, p_reference) -> float:
 def calibration_table(p, y, bins: int | list[float] = 5, level: float = base_rates.DEFAULT_LEVEL) -> pd.DataFrame:
     """Forecasts grouped into probability bins: count, mean forecast, observed frequency with a Jeffreys interval.
 
-    ``bins``: a number of equal-width bins on [0, 1] or explicit edges. Empty bins are kept with count 0.
+    ``bins``: a number of equal-width bins on [0, 1] or explicit edges. Empty bins are kept with count 0 (their
+    forecast, frequency and interval are missing, never invented). The interval is Jeffreys' equal-tailed one
+    with Brown, Cai and DasGupta's (2001) boundary rule: lower bound 0 when nothing in the bin happened, upper
+    bound 1 when everything did, so the interval always contains the observed frequency.
     """
     p, y = _as_arrays(p, y)
     edges = np.linspace(0, 1, bins + 1) if isinstance(bins, int) else np.asarray(bins, dtype=float)
@@ -95,12 +98,13 @@ def calibration_table(p, y, bins: int | list[float] = 5, level: float = base_rat
     for b in range(len(edges) - 1):
         inside = which == b
         count = int(inside.sum())
-        rate = base_rates.beta_rate(int(y[inside].sum()), count, level=level)
+        happened = int(y[inside].sum())
+        rate = base_rates.beta_rate(happened, count, level=level)
         rows.append({"bin": f"[{edges[b]:.2f}, {edges[b + 1]:.2f}{']' if b == len(edges) - 2 else ')'}",
                      "count": count, "mean_forecast": float(p[inside].mean()) if count else np.nan,
-                     "observed": float(y[inside].mean()) if count else np.nan,
-                     "observed_lower": rate.lower if count else np.nan,
-                     "observed_upper": rate.upper if count else np.nan})
+                     "observed": happened / count if count else np.nan,
+                     "observed_lower": (0.0 if happened == 0 else rate.lower) if count else np.nan,
+                     "observed_upper": (1.0 if happened == count else rate.upper) if count else np.nan})
     return pd.DataFrame(rows)
 
 

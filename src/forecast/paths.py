@@ -2,7 +2,7 @@
 
 The project root is found from this file's location (the package is installed in editable mode from
 ``src/forecast``). ``FORECAST_DATA_DIR`` and ``FORECAST_REPORTS_DIR`` override the data and report folders,
-e.g. to run the suite on a copy of the tables.
+e.g. to run the suite on a copy of the tables; ``FORECAST_LEDGER`` overrides the default ledger file.
 """
 
 from __future__ import annotations
@@ -45,5 +45,7 @@ def changelog_md() -> Path:
 
 
 def ledger_csv() -> Path:
-    """Default forecast ledger (issued forecasts and their resolutions)."""
-    return data_dir() / "forecasts.csv"
+    """Default forecast ledger (issued forecasts and their resolutions): ``ledger/forecasts.csv`` in the
+    project, outside ``data/`` (the curated tables are the versioned source of truth) and ignored by git.
+    ``make clean`` never removes it."""
+    return Path(os.environ.get("FORECAST_LEDGER", PROJECT_ROOT / "ledger" / "forecasts.csv"))

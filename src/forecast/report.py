@@ -4,17 +4,28 @@ HTML: nbconvert's ``basic`` template (no MathJax, no require.js, no CDN) inside 
 CSS; figures are embedded as data URIs; code cells are hidden until the reader ticks "show code".
 PDF: the same notebook exported without code, converted by pandoc (``pypandoc-binary``) to Typst and compiled
 by the ``typst`` package: no LaTeX, no browser.
+A build works in a hidden staging folder beside the output folder and moves its files in only when every
+notebook has succeeded; a failure, SIGINT or SIGTERM leaves the earlier reports as they were.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import html
+import logging
+import os
+import queue
 import re
+import shutil
+import signal
 import tempfile
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -36,8 +47,27 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 shutdown; cell errors still reach the executed notebook and fail the build, and a kernel that dies fails it too."""
 
 
+CANCEL_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals that cancel a build; the command line then exits with 128 + the signal number (130, 143)."""
+
+CANCEL_GRACE_SECONDS = 0.5
+"""Seconds a cancelled build waits for its worker threads once their kernels are killed, before it removes the
+staging folder a second time. nbclient notices a dead kernel only at its next once-a-second check, and the
+command line exits without waiting for the stragglers, so a cancel takes well under 2 s."""
+
+
 class ReportError(RuntimeError):
     """A notebook failed to execute or export; the message names the notebook and the cell."""
+
+
+class Cancelled(BaseException):
+    """SIGINT or SIGTERM stopped the build; its kernels, staging folder and part-written files are gone.
+    A BaseException, like KeyboardInterrupt, so that ``except Exception`` does not swallow it."""
+
+    def __init__(self, signum: int):
+        self.signum = int(signum)
+        self.exit_code = 128 + self.signum
+        super().__init__(f"cancelled ({signal.Signals(signum).name}); the previous reports are unchanged")
 
 
 # --- what notebooks show at the top ----------------------------------------------------------------------
@@ -66,10 +96,13 @@ class Job:
 
 @dataclass(frozen=True)
 class Built:
+    """One job's outputs (executed notebook, HTML, PDF) and the seconds it took."""
+
     name: str
     html: Path
     pdf: Path
     seconds: float
+    executed: Path
 
 
 def default_jobs() -> list[Job]:
@@ -90,6 +123,9 @@ def scenario_job(params_file: str | Path) -> Job:
         raise ReportError(f"{params_file}: not valid YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(parameters, dict):
         raise ReportError(f"{params_file}: expected a mapping of parameter names to values")
+    # YAML reads an unquoted 2026-06-01 as a date; the notebooks take dates as ISO text, quoted or not.
+    parameters = {name: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+                  for name, value in parameters.items()}
     source = paths.NOTEBOOKS_DIR / NEXT_ROUND_NOTEBOOK
     allowed = notebook_parameters(source)
     unknown = sorted(set(parameters) - set(allowed))
@@ -110,25 +146,112 @@ def notebook_parameters(notebook: Path) -> list[str]:
     return re.findall(r"^([A-Za-z_]\w*)\s*=", cells[0].source, flags=re.MULTILINE)
 
 
+# --- kernels a build can kill ----------------------------------------------------------------------------
+
+class KernelRegistry:
+    """The kernels one build has started (process id, process group, connection file), so that a cancel or a
+    failure kills them all at once. Once closed, it kills any kernel that starts afterwards."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kernels: dict[int, tuple[int | None, int | None, str]] = {}  # id(manager) -> pid, pgid, file
+        self._closed = False
+        self.manager_class = _registered_kernel_manager(self)
+
+    def add(self, key: int, pid: int | None, pgid: int | None, connection_file: str) -> None:
+        with self._lock:
+            if not self._closed:
+                self._kernels[key] = (pid, pgid, connection_file)
+                return
+        _kill_kernel(pid, pgid, connection_file)
+        raise ReportError("the build was stopped while this kernel started")
+
+    def discard(self, key: int) -> None:
+        with self._lock:
+            self._kernels.pop(key, None)
+
+    def kill_all(self) -> None:
+        """Kill every registered kernel, remove its connection file and close the registry."""
+        with self._lock:
+            self._closed = True
+            kernels, self._kernels = list(self._kernels.values()), {}
+        for kernel in kernels:
+            _kill_kernel(*kernel)
+
+
+def _registered_kernel_manager(registry: KernelRegistry) -> type:
+    """nbclient's kernel manager (jupyter_client's AsyncKernelManager) reporting each kernel to ``registry``:
+    its connection file as soon as it is written, its process once launched; gone again at cleanup. The
+    connection file is ``kernel-<id>.json`` in Jupyter's runtime folder, as Jupyter names it, not a ``tmp*.json``
+    in the temporary folder (jupyter_client's default for a lone kernel manager)."""
+    from jupyter_client import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    class RegisteredKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw):
+            if not self.connection_file:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+                runtime = Path(jupyter_runtime_dir())
+                runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self.connection_file = str(runtime / f"kernel-{self.kernel_id}.json")
+            command, kw = await super()._async_pre_start_kernel(**kw)
+            registry.add(id(self), None, None, self.connection_file)
+            return command, kw
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            registry.add(id(self), getattr(self.provisioner, "pid", None), getattr(self.provisioner, "pgid", None),
+                         self.connection_file)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:
+                registry.discard(id(self))
+
+        cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the base function by name
+
+    return RegisteredKernelManager
+
+
+def _kill_kernel(pid: int | None, pgid: int | None, connection_file: str) -> None:
+    """SIGKILL a kernel's process group and remove its connection file. jupyter_client starts each kernel in a
+    session of its own, so a terminal's Ctrl-C never reaches it: we must."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if pgid is not None and pgid != os.getpgrp():
+            os.killpg(pgid, signal.SIGKILL)
+        elif pid is not None:
+            os.kill(pid, signal.SIGKILL)
+    Path(connection_file).unlink(missing_ok=True)
+
+
+def _kill_child_processes() -> None:
+    """SIGKILL this process's children (pandoc in the middle of a PDF), as listed by Linux in
+    /proc/self/task/*/children (elsewhere none are found). Called only when a signal ends the build."""
+    for listing in Path("/proc/self/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for pid in listing.read_text().split():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(pid), signal.SIGKILL)
+
+
 # --- execution and export --------------------------------------------------------------------------------
 
-def execute(job: Job, output: Path) -> nbformat.NotebookNode:
-    """Run the notebook with papermill; a failing cell raises ReportError naming notebook and cell."""
+def execute(job: Job, output: Path, kernels: KernelRegistry | None = None) -> nbformat.NotebookNode:
+    """Run the notebook with papermill into ``output`` (papermill saves it after every cell, so ``output``
+    belongs in a staging folder); a failing cell raises ReportError naming notebook and cell."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    with tempfile.TemporaryDirectory() as scratch:
-        executed = Path(scratch) / output.name
-        try:
-            papermill.execute_notebook(str(job.source), str(executed), parameters=job.parameters,
-                                       kernel_name="python3", progress_bar=False, log_output=False,
-                                       extra_arguments=KERNEL_ARGUMENTS)
-            # No cwd=: papermill would chdir the whole process, which races between the build's threads.
-            # The notebooks find files through forecast.paths, not the working directory.
-        except PapermillExecutionError as error:
-            raise ReportError(f"{job.source.name}: cell {error.exec_count} (index {error.cell_index}) failed: "
-                              f"{error.ename}: {error.evalue}") from None
-        atomic.write_bytes(output, executed.read_bytes())
+    kernels = kernels or KernelRegistry()
+    try:
+        papermill.execute_notebook(str(job.source), str(output), parameters=job.parameters,
+                                   kernel_name="python3", progress_bar=False, log_output=False,
+                                   extra_arguments=KERNEL_ARGUMENTS, kernel_manager_class=kernels.manager_class)
+        # No cwd=: papermill would chdir the whole process, which races between the build's threads.
+        # The notebooks find files through forecast.paths, not the working directory.
+    except PapermillExecutionError as error:
+        raise ReportError(f"{job.source.name}: cell {error.exec_count} (index {error.cell_index}) failed: "
+                          f"{error.ename}: {error.evalue}") from None
     return nbformat.read(output, as_version=4)
 
 
@@ -186,7 +309,8 @@ TYPST_PREAMBLE = """#set page(paper: "a4", margin: 1.8cm)
 
 
 def export_pdf(notebook: nbformat.NotebookNode, pdf: Path) -> Path:
-    """PDF through pandoc (HTML without code -> Typst) and the typst compiler."""
+    """PDF through pandoc (HTML without code -> Typst) and the typst compiler, written to ``pdf`` with its
+    scratch files beside it (a build writes into its staging folder)."""
     import pypandoc
     import typst
     from nbconvert import HTMLExporter
@@ -194,7 +318,7 @@ def export_pdf(notebook: nbformat.NotebookNode, pdf: Path) -> Path:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(notebook)
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=pdf.parent) as scratch:
         scratch = Path(scratch)
         source = pypandoc.convert_text(body, "typst", format="html", extra_args=[
             "--standalone", f"--extract-media={scratch / 'media'}", "--columns=120"])
@@ -202,18 +326,23 @@ def export_pdf(notebook: nbformat.NotebookNode, pdf: Path) -> Path:
         typ = scratch / "report.typ"
         typ.write_text(TYPST_PREAMBLE + source, encoding="utf-8")
         compiled = typst.compile(str(typ), root=str(scratch))
-    return atomic.write_bytes(pdf, compiled)
+    pdf.write_bytes(compiled)
+    return pdf
 
 
-def build_one(job: Job, out_dir: Path) -> Built:
+def build_one(job: Job, folder: Path, kernels: KernelRegistry | None = None) -> Built:
+    """Execute and export one job into ``folder``. Plain writes, not atomic ones: a build's staging folder is
+    read by no one until the build publishes it, and a write must fail, not recreate it, once it is removed."""
     started = time.perf_counter()
-    executed = execute(job, out_dir / f"{job.name}.ipynb")
-    html_path = atomic.write_text(out_dir / f"{job.name}.html", export_html(executed, job.name))
+    executed_path = folder / f"{job.name}.ipynb"
+    executed = execute(job, executed_path, kernels)
+    html_path = folder / f"{job.name}.html"
+    html_path.write_text(export_html(executed, job.name), encoding="utf-8")
     try:
-        pdf_path = export_pdf(executed, out_dir / f"{job.name}.pdf")
+        pdf_path = export_pdf(executed, folder / f"{job.name}.pdf")
     except Exception as error:  # pandoc/typst failures name the report, not a traceback
         raise ReportError(f"{job.source.name}: PDF export failed: {error}") from None
-    return Built(job.name, html_path, pdf_path, time.perf_counter() - started)
+    return Built(job.name, html_path, pdf_path, time.perf_counter() - started, executed_path)
 
 
 def write_index(out_dir: Path) -> Path:
@@ -237,27 +366,162 @@ def write_index(out_dir: Path) -> Path:
                              PAGE.format(title="Talks forecast reports", body=body, controls=""))
 
 
+# --- a whole build: staging, progress, signals ------------------------------------------------------------
+
+def print_flushed(message: str) -> None:
+    """Progress on stdout at once, also through a pipe (CI logs, ``| tee``)."""
+    print(message, flush=True)
+
+
+@contextlib.contextmanager
+def _signals_queued(events: queue.SimpleQueue):
+    """While the block runs, SIGINT and SIGTERM only put their number on ``events`` (SimpleQueue.put is safe in
+    a signal handler), for the main thread to act on between steps: an exception raised in the middle of any
+    statement could cut a cleanup or a publish in half. Outside the main thread, signals are left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, lambda signum, frame: events.put(signum)) for signum in CANCEL_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def _raise_if_signalled(events: queue.SimpleQueue) -> None:
+    """Raise Cancelled if a signal is waiting on ``events``; other events are dropped (the build is ending)."""
+    while True:
+        try:
+            event = events.get_nowait()
+        except queue.Empty:
+            return
+        if not isinstance(event, concurrent.futures.Future):
+            raise Cancelled(event)
+
+
+QUIET_WHEN_STOPPED = ("papermill", "pypandoc")
+"""Loggers silenced once a build is stopping: the kernels and the pandoc we kill make nbclient (through
+papermill's logger) log 'Kernel died' and pypandoc log a traceback, which are our doing, not news."""
+
+
+class _QuietWhen(logging.Filter):
+    """Drop log records once ``event`` is set."""
+
+    def __init__(self, event: threading.Event):
+        super().__init__()
+        self.event = event
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.event.is_set()
+
+
+def _run_jobs(jobs: list[Job], staging: Path, events: queue.SimpleQueue, say: Callable[[str], None],
+              workers: int) -> list[Built]:
+    """Build every job into ``staging``, ``workers`` at a time. On a failure or a signal (from ``events``) kill the
+    kernels and drop the queued jobs, then raise ReportError or Cancelled; a cancel also removes ``staging``."""
+    _raise_if_signalled(events)
+    kernels = KernelRegistry()
+    stopping = threading.Event()
+    quiet = _QuietWhen(stopping)
+    for name in QUIET_WHEN_STOPPED:
+        logging.getLogger(name).addFilter(quiet)
+
+    def run(job: Job) -> Built | None:
+        if stopping.is_set():
+            return None
+        say(f"  running  {job.name}")
+        result = build_one(job, staging, kernels)
+        if not stopping.is_set():  # said here, before this worker can say "running" for its next job
+            say(f"  finished {result.name} in {result.seconds:.1f}s -> {result.html.name}, {result.pdf.name}")
+        return result
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
+    futures = [pool.submit(run, job) for job in jobs]
+    for future in futures:
+        future.add_done_callback(events.put)
+    built: list[Built] = []
+    try:
+        while len(built) < len(jobs):
+            event = events.get()
+            if not isinstance(event, concurrent.futures.Future):
+                raise Cancelled(event)
+            if event.exception() is not None:
+                _raise_if_signalled(events)  # Ctrl-C also kills pandoc: report the cancel, not the export error
+            built.append(event.result())  # raises the job's error
+        _raise_if_signalled(events)  # a signal before publishing still cancels
+        return built
+    except Cancelled:
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kernels.kill_all()
+        _kill_child_processes()
+        shutil.rmtree(staging, ignore_errors=True)
+        concurrent.futures.wait(futures, timeout=CANCEL_GRACE_SECONDS)
+        _kill_child_processes()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except BaseException:
+        stopping.set()
+        kernels.kill_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if all(future.done() for future in futures):  # else stragglers of a cancel may still log; the CLI exits
+            for name in QUIET_WHEN_STOPPED:
+                logging.getLogger(name).removeFilter(quiet)
+
+
+def _staging_folder(out_dir: Path) -> Path:
+    """A new hidden folder beside ``out_dir`` (same file system, so that publishing is one rename per file)."""
+    target = out_dir.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+
+
+def _publish(item: Built, out_dir: Path) -> Built:
+    """Move one job's files from staging into ``out_dir`` (os.replace, replacing earlier versions)."""
+    moved = {}
+    for key in ("executed", "html", "pdf"):
+        source = getattr(item, key)
+        moved[key] = out_dir / source.name
+        os.replace(source, moved[key])
+    return dataclasses.replace(item, **moved)
+
+
 def build(jobs: list[Job] | None = None, out_dir: Path | None = None,
-          progress: Callable[[str], None] = print, workers: int = PARALLEL_NOTEBOOKS) -> list[Built]:
-    """Execute and export every job (default: all notebooks) into ``out_dir`` (default: reports/)."""
+          progress: Callable[[str], None] = print_flushed, workers: int = PARALLEL_NOTEBOOKS) -> list[Built]:
+    """Execute and export every job (default: all notebooks) in a staging folder beside ``out_dir`` (default:
+    reports/); when all have succeeded, move the files into ``out_dir`` and rewrite its index.html. Files there
+    that this build does not make (earlier scenarios) stay. A failure raises ReportError; SIGINT or SIGTERM
+    (when called from the main thread) raises Cancelled. Either way ``out_dir`` is left as it was and the
+    staging folder, the kernels and their connection files are gone. Progress lines: queued (once), running
+    (when a worker picks the job up), finished (seconds, outputs); ``progress`` is called from worker threads,
+    one call at a time."""
     jobs = default_jobs() if jobs is None else jobs
     if not jobs:
         raise ReportError(f"no notebooks found in {paths.NOTEBOOKS_DIR}")
     out_dir = Path(out_dir or paths.reports_dir())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data.provenance()  # fail fast, with the data error, before starting kernels
-    started = time.perf_counter()
-    progress(f"Building {len(jobs)} report(s) into {out_dir} ({workers} at a time)")
-    built: list[Built] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(build_one, job, out_dir): job for job in jobs}
-        for job in jobs:
-            progress(f"  started  {job.name}")
-        for future in concurrent.futures.as_completed(futures):
-            result = future.result()
-            built.append(result)
-            progress(f"  finished {result.name} in {result.seconds:.1f}s -> {result.html.name}, {result.pdf.name}")
-    index = write_index(out_dir)
-    progress(f"Done in {time.perf_counter() - started:.1f}s: {index}")
-    return sorted(built, key=lambda item: item.name)
+    lock = threading.Lock()
 
+    def say(message: str) -> None:
+        with lock:
+            progress(message)
+
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    with _signals_queued(events):
+        data.provenance()  # fail fast, with the data error, before starting kernels
+        started = time.perf_counter()
+        say(f"Building {len(jobs)} report(s) into {out_dir} ({workers} at a time)")
+        say(f"  queued   {', '.join(job.name for job in jobs)}")
+        staging = _staging_folder(out_dir)
+        try:
+            built = _run_jobs(jobs, staging, events, say, workers)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            built = [_publish(item, out_dir) for item in built]
+            index = write_index(out_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    say(f"Done in {time.perf_counter() - started:.1f}s: {index}")
+    return sorted(built, key=lambda item: item.name)
