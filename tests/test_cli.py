@@ -52,9 +52,10 @@ def test_outcome_choices_are_the_features_outcomes():
 def test_validate_real_data_prints_each_table_with_its_row_count(run_cli):
     process = run_cli("validate")
     assert process.returncode == 0, process.stderr
-    rounds, exchanges, sources = data.load_rounds(), data.load_exchanges(), data.load_sources()
-    for path, table in ((data.paths.rounds_csv(), rounds), (data.paths.exchanges_csv(), exchanges),
-                        (data.paths.sources_csv(), sources)):
+    conflicts, sources = data.load_conflicts(), data.load_sources()
+    rounds, exchanges = data.load_rounds(conflict=None), data.load_exchanges(conflict=None)
+    for path, table in ((data.paths.conflicts_csv(), conflicts), (data.paths.rounds_csv(), rounds),
+                        (data.paths.exchanges_csv(), exchanges), (data.paths.sources_csv(), sources)):
         assert f"{path}: {len(table)} rows, valid" in process.stdout
     assert data.provenance().line() in process.stdout
 
@@ -72,13 +73,13 @@ def test_validate_a_broken_copy_lists_every_problem(data_copy, run_cli):
     rounds = data_copy / "rounds.csv"
     frame = pd.read_csv(rounds, dtype=str, keep_default_na=False)
     frame.loc[0, "date_start"] = "2025-13-01"
-    frame.loc[1, "parties"] = "RU-XX"
+    frame.loc[1, "format"] = "by_pigeon"
     frame.to_csv(rounds, index=False)
     before = snapshot(data_copy)
     process = run_cli("validate", str(rounds), str(data_copy / "exchanges.csv"))
     assert snapshot(data_copy) == before
     assert_clean_failure(process, 1, f"{rounds}:2: column 'date_start': got '2025-13-01'",
-                         f"{rounds}:3: column 'parties': got 'RU-XX'", "2 problem(s) found")
+                         f"{rounds}:3: column 'format': got 'by_pigeon'", "2 problem(s) found")
     assert "exchanges.csv" in process.stdout  # the valid copy is still reported
 
 

@@ -12,9 +12,10 @@ from forecast.data import DataError
 def load_copy(directory):
     """Load rounds and exchanges of a data folder copy, checking sources against its own sources.csv."""
     sources = directory / "sources.csv"
-    rounds = data.load_rounds(directory / "rounds.csv", sources_path=sources)
+    conflicts = directory / "conflicts.csv"
+    rounds = data.load_rounds(directory / "rounds.csv", sources_path=sources, conflicts_path=conflicts, conflict=None)
     exchanges = data.load_exchanges(directory / "exchanges.csv", rounds_path=directory / "rounds.csv",
-                                    sources_path=sources)
+                                    sources_path=sources, conflicts_path=conflicts, conflict=None)
     return rounds, exchanges
 
 
@@ -29,32 +30,38 @@ def test_real_tables_load_with_their_types():
     rounds, exchanges = data.load_rounds(), data.load_exchanges()
     assert len(rounds) > 0 and len(exchanges) > 0
     assert rounds["date_start"].dtype.kind == "M" and exchanges["date"].dtype.kind == "M"
-    assert str(rounds["swap_size"].dtype) == "Int64" and str(exchanges["to_ukraine"].dtype) == "Int64"
-    assert str(rounds["swap_agreed"].dtype) == "boolean"
-    assert isinstance(rounds["parties"].dtype, pd.CategoricalDtype)
+    assert str(rounds["swap_to_side_a"].dtype) == "Int64" and str(exchanges["to_side_b"].dtype) == "Int64"
+    assert str(rounds["swap_agreed"].dtype) == "boolean" and str(rounds["side_a_at_table"].dtype) == "boolean"
+    assert isinstance(rounds["format"].dtype, pd.CategoricalDtype)
+    assert set(rounds["conflict"]) == {data.DEFAULT_CONFLICT} and set(exchanges["conflict"]) == {data.DEFAULT_CONFLICT}
     assert rounds["level"].cat.ordered and list(rounds["level"].cat.categories) == list(data.LEVELS)
     assert rounds["round_id"].is_unique and exchanges["exchange_id"].is_unique
     assert (rounds["date_end"] >= rounds["date_start"]).all()
     assert rounds["date_start"].is_monotonic_increasing and exchanges["date"].is_monotonic_increasing
 
 
+def all_tables():
+    return data.load_conflicts(), data.load_rounds(conflict=None), data.load_exchanges(conflict=None)
+
+
 def test_every_row_cites_a_described_source():
     described = set(data.load_sources()["url"])
-    for table in (data.load_rounds(), data.load_exchanges()):
+    for table in all_tables():
         for cell in table["sources"]:
             urls = cell.split(data.URL_SEPARATOR)
             assert urls and all(re.fullmatch(r"https?://\S+", url) and url in described for url in urls)
 
 
 def test_every_described_source_is_cited():
-    cited = {url for table in (data.load_rounds(), data.load_exchanges())
-             for cell in table["sources"] for url in cell.split(data.URL_SEPARATOR)}
+    cited = {url for table in all_tables() for cell in table["sources"] for url in cell.split(data.URL_SEPARATOR)}
     assert set(data.load_sources()["url"]) == cited
 
 
 def test_exchanges_link_only_to_known_rounds():
-    linked = data.load_exchanges()["round_id"].dropna()
-    assert set(linked) <= set(data.load_rounds()["round_id"])
+    exchanges, rounds = data.load_exchanges(conflict=None), data.load_rounds(conflict=None)
+    linked = exchanges.dropna(subset=["round_id"]).merge(rounds[["round_id", "conflict"]], on="round_id",
+                                                          suffixes=("", "_of_round"))
+    assert len(linked) == exchanges["round_id"].notna().sum() and (linked["conflict"] == linked["conflict_of_round"]).all()
 
 
 def test_dataset_version_and_provenance_line():
@@ -111,7 +118,7 @@ def test_exchange_pointing_to_unknown_round(data_copy):
     with pytest.raises(DataError) as caught:
         load_copy(data_copy)
     assert str(caught.value) == (f"{exchanges}:2: column 'round_id': got '2030-01-01-atlantis'; "
-                                 "expected empty or a round_id of rounds.csv")
+                                 "expected empty or a round_id of rounds.csv of the same conflict")
 
 
 # --- further bad input -----------------------------------------------------------------------------------
@@ -120,15 +127,17 @@ def test_several_problems_are_reported_together_in_line_order(data_copy):
     rounds = data_copy / "rounds.csv"
     rewrite_cell(rounds, 2, "parties", "RU-XX")
     rewrite_cell(rounds, 2, "swap_agreed", "yes")
-    rewrite_cell(rounds, 2, "swap_size", "-5")
+    rewrite_cell(rounds, 2, "swap_to_side_a", "-5")
     rewrite_cell(rounds, 2, "date_end", "1999-01-01")
     with pytest.raises(DataError) as caught:
         load_copy(data_copy)
     problems = caught.value.problems
-    assert len(problems) == 3 and str(caught.value).startswith("3 problems in the data:")
-    assert any("column 'parties': got 'RU-XX'; expected one of: RU-UA, US-RU, US-UA, US-RU-UA" in p for p in problems)
-    assert any("column 'swap_size': got '-5'; expected a whole number >= 0" in p for p in problems)
-    assert any("column 'date_end': got '1999-01-01'; expected a date on or after date_start" in p for p in problems)
+    assert len(problems) == 4 and str(caught.value).startswith("4 problems in the data:")
+    assert any("column 'parties': got 'RU-XX'; expected codes of the conflict's sides" in p for p in problems)
+    assert any("column 'side_b_at_table': got 'yes'; expected yes exactly when parties lists one of the "
+               "conflict's side B codes" in p for p in problems)
+    assert any("column 'swap_to_side_a': got '-5'; expected a whole number >= 0" in p for p in problems)
+    assert any("column 'date_end': got '1999-01-01'; expected empty or a date on or after date_start" in p for p in problems)
 
 
 def test_ragged_row_names_its_line(data_copy):

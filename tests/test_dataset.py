@@ -39,18 +39,18 @@ def test_rounds_with_blank_outcomes_say_why(tables):
 def test_the_seed_article_facts(tables):
     rounds, exchanges = tables
     by_id = rounds.set_index("round_id")
-    assert by_id.loc["2025-05-16-istanbul", "swap_size"] == 1000
+    assert by_id.loc["2025-05-16-istanbul", "swap_to_side_a"] == by_id.loc["2025-05-16-istanbul", "swap_to_side_b"] == 1000
     assert by_id.loc["2025-06-02-istanbul", "bodies_agreed"] == 6000
     assert not by_id.loc[["2025-05-16-istanbul", "2025-06-02-istanbul", "2025-07-23-istanbul"],
                          "ceasefire_progress"].ge(2).any()  # none brought a ceasefire
     may_swap = exchanges[exchanges["round_id"] == "2025-05-16-istanbul"]
-    assert may_swap["to_ukraine"].sum() == 1000 and may_swap["to_russia"].sum() == 1000
+    assert may_swap["to_side_b"].sum() == 1000 and may_swap["to_side_a"].sum() == 1000  # Ukraine, Russia
 
 
 def test_exchange_table_spans_2022_to_the_latest_report(tables):
     _, exchanges = tables
     assert exchanges["date"].min() <= pd.Timestamp("2022-03-31")
-    assert exchanges["date"].max() >= pd.Timestamp("2026-04-24")
+    assert exchanges["date"].max() >= pd.Timestamp("2026-05-15")
 
 
 def test_summary_figures(tables):
@@ -64,17 +64,18 @@ def test_summary_figures(tables):
         "RU-UA": {"yes": 3, "no": 11, "unknown": 0}, "US-RU": {"yes": 0, "no": 17, "unknown": 2},
         "US-RU-UA": {"yes": 1, "no": 2, "unknown": 0}, "US-UA": {"yes": 0, "no": 23, "unknown": 2}}
     assert summary["ceasefire_progress"]["rounds"].to_dict() == {"0": 22, "1": 32, "2": 4, "3": 0, "unknown": 3}
+    # Side A is Russia, side B Ukraine (conflicts.csv); 2026 gained the 15 May exchange (205 for 205) in 2.0.0.
     assert summary["exchanges_by_year"].astype(int).to_dict("index") == {
-        2022: {"events": 45, "prisoner_events": 33, "to_ukraine": 1569, "to_russia": 917,
-               "bodies_to_ukraine": 719, "bodies_to_russia": 210},
-        2023: {"events": 27, "prisoner_events": 14, "to_ukraine": 996, "to_russia": 592,
-               "bodies_to_ukraine": 913, "bodies_to_russia": 80},
-        2024: {"events": 24, "prisoner_events": 13, "to_ukraine": 1358, "to_russia": 1312,
-               "bodies_to_ukraine": 3380, "bodies_to_russia": 144},
-        2025: {"events": 35, "prisoner_events": 20, "to_ukraine": 2289, "to_russia": 2259,
-               "bodies_to_ukraine": 16301, "bodies_to_russia": 388},
-        2026: {"events": 6, "prisoner_events": 4, "to_ukraine": 852, "to_russia": 853,
-               "bodies_to_ukraine": 2000, "bodies_to_russia": 73},
+        2022: {"events": 45, "prisoner_events": 33, "to_side_b": 1569, "to_side_a": 917,
+               "bodies_to_side_b": 719, "bodies_to_side_a": 210},
+        2023: {"events": 27, "prisoner_events": 14, "to_side_b": 996, "to_side_a": 592,
+               "bodies_to_side_b": 913, "bodies_to_side_a": 80},
+        2024: {"events": 24, "prisoner_events": 13, "to_side_b": 1358, "to_side_a": 1312,
+               "bodies_to_side_b": 3380, "bodies_to_side_a": 144},
+        2025: {"events": 35, "prisoner_events": 20, "to_side_b": 2289, "to_side_a": 2259,
+               "bodies_to_side_b": 16301, "bodies_to_side_a": 388},
+        2026: {"events": 7, "prisoner_events": 5, "to_side_b": 1057, "to_side_a": 1058,
+               "bodies_to_side_b": 2000, "bodies_to_side_a": 73},
     }
 
 
@@ -104,9 +105,9 @@ def test_summary_tables_match_an_independent_recount_of_the_raw_csv(tables):
     from forecast import paths
 
     with open(paths.rounds_csv(), newline="", encoding="utf-8") as handle:
-        rounds = list(csv.DictReader(handle))
+        rounds = [row for row in csv.DictReader(handle) if row["conflict"] == data.DEFAULT_CONFLICT]
     with open(paths.exchanges_csv(), newline="", encoding="utf-8") as handle:
-        exchanges = list(csv.DictReader(handle))
+        exchanges = [row for row in csv.DictReader(handle) if row["conflict"] == data.DEFAULT_CONFLICT]
     summary = data.summary_tables(*tables)
     by_parties_year = Counter((row["parties"], int(row["date_start"][:4])) for row in rounds)
     table = summary["rounds_by_parties_year"]
@@ -121,7 +122,7 @@ def test_summary_tables_match_an_independent_recount_of_the_raw_csv(tables):
         year = int(row["date"][:4])
         per_year[year]["events"] += 1
         per_year[year]["prisoner_events"] += row["kind"] != "bodies"
-        for column in ("to_ukraine", "to_russia", "bodies_to_ukraine", "bodies_to_russia"):
+        for column in ("to_side_a", "to_side_b", "bodies_to_side_a", "bodies_to_side_b"):
             per_year[year][column] += int(row[column] or 0)
     computed = summary["exchanges_by_year"].astype(int).to_dict("index")
     assert computed == {year: {column: counts[column] for column in computed[year]} for year, counts in per_year.items()}
@@ -134,11 +135,12 @@ def test_summary_tables_follow_a_changed_copy(data_copy):
     path = data_copy / "exchanges.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     row = frame.index[frame["exchange_id"] == "2026-04-24-p"][0]
-    frame.loc[row, "to_ukraine"] = str(int(frame.loc[row, "to_ukraine"]) + 7)
+    frame.loc[row, "to_side_b"] = str(int(frame.loc[row, "to_side_b"]) + 7)
     frame.to_csv(path, index=False)
-    rounds = data.load_rounds(data_copy / "rounds.csv", sources_path=data_copy / "sources.csv")
-    exchanges = data.load_exchanges(path, rounds_path=data_copy / "rounds.csv", sources_path=data_copy / "sources.csv")
+    kwargs = dict(sources_path=data_copy / "sources.csv", conflicts_path=data_copy / "conflicts.csv")
+    rounds = data.load_rounds(data_copy / "rounds.csv", **kwargs)
+    exchanges = data.load_exchanges(path, rounds_path=data_copy / "rounds.csv", **kwargs)
     before = data.summary_tables()["exchanges_by_year"]
     after = data.summary_tables(rounds, exchanges)["exchanges_by_year"]
-    assert int(after.loc[2026, "to_ukraine"]) - int(before.loc[2026, "to_ukraine"]) == 7
-    assert after.drop(columns="to_ukraine").equals(before.drop(columns="to_ukraine"))
+    assert int(after.loc[2026, "to_side_b"]) - int(before.loc[2026, "to_side_b"]) == 7
+    assert after.drop(columns="to_side_b").equals(before.drop(columns="to_side_b"))

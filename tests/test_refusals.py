@@ -61,10 +61,10 @@ def test_a_round_after_the_data_warns_how_stale_they_are(run_cli):
     assert process.returncode == 0, process.stderr
     printed = json.loads(process.stdout)
     assert len(printed["warnings"]) == 1
-    assert printed["warnings"][0].startswith("the data end on 2026-04-24, 221 days before this round")
+    assert printed["warnings"][0].startswith("the data end on 2026-05-15, 200 days before this round")
     assert all(row["p"] is not None and 0 < row["p"] < 1 for row in printed["forecasts"])
     table = run_cli("predict", "--date", "2026-12-01", "--parties", "RU-UA", "--level", "ministers")
-    assert "Warning: the data end on 2026-04-24, 221 days before this round" in table.stdout
+    assert "Warning: the data end on 2026-05-15, 200 days before this round" in table.stdout
     assert_no_nan(table.stdout)
 
 

@@ -125,7 +125,7 @@ def _table_kind(target: Path) -> str | None:
     name = target.name
     if "forecast" in name or "ledger" in name:
         return "ledger"
-    return next((kind for kind in ("rounds", "exchanges", "sources") if kind in name), None)
+    return next((kind for kind in ("conflicts", "rounds", "exchanges", "sources") if kind in name), None)
 
 
 def _validate_ledger(target: Path) -> tuple[str, list[str]]:
@@ -143,7 +143,8 @@ def cmd_validate(args) -> int:
     from forecast import data
 
     targets = [(Path(p), _table_kind(Path(p))) for p in args.paths] or [
-        (paths.rounds_csv(), "rounds"), (paths.exchanges_csv(), "exchanges"), (paths.sources_csv(), "sources")]
+        (paths.conflicts_csv(), "conflicts"), (paths.rounds_csv(), "rounds"), (paths.exchanges_csv(), "exchanges"),
+        (paths.sources_csv(), "sources")]
     ledger_file = args.ledger or (None if args.paths else paths.ledger_csv())
     if ledger_file is not None and (args.ledger or ledger_file.exists()):
         targets.append((ledger_file, "ledger"))
@@ -151,21 +152,26 @@ def cmd_validate(args) -> int:
     for target, kind in targets:
         folder = target.parent
         sibling = {name: folder / name if (folder / name).exists() else default
-                   for name, default in (("rounds.csv", paths.rounds_csv()), ("sources.csv", paths.sources_csv()))}
+                   for name, default in (("rounds.csv", paths.rounds_csv()), ("sources.csv", paths.sources_csv()),
+                                         ("conflicts.csv", paths.conflicts_csv()))}
         try:
             if kind == "rounds":
-                frame = data.load_rounds(target, sources_path=sibling["sources.csv"])
+                frame = data.load_rounds(target, sources_path=sibling["sources.csv"],
+                                         conflicts_path=sibling["conflicts.csv"], conflict=None)
             elif kind == "exchanges":
                 frame = data.load_exchanges(target, rounds_path=sibling["rounds.csv"],
-                                            sources_path=sibling["sources.csv"])
+                                            sources_path=sibling["sources.csv"],
+                                            conflicts_path=sibling["conflicts.csv"], conflict=None)
             elif kind == "sources":
                 frame = data.load_sources(target)
+            elif kind == "conflicts":
+                frame = data.load_conflicts(target, sources_path=sibling["sources.csv"])
             elif kind == "ledger":
                 print(_validate_ledger(target)[0])
                 continue
             else:
                 raise UsageError(f"forecast validate: cannot tell which table {target} is; expected a file name "
-                                 "containing rounds, exchanges, sources, or forecast/ledger for a ledger")
+                                 "containing conflicts, rounds, exchanges, sources, or forecast/ledger for a ledger")
             print(f"{target}: {len(frame)} rows, valid")
         except DataError as error:
             problems += error.problems
@@ -187,7 +193,7 @@ def cmd_base_rate(args) -> int:
     frame = features.round_features()
     if args.by and args.by not in frame:
         raise UsageError(f"forecast base-rate: unknown --by column {args.by!r}; try parties, year, level, "
-                         "format, primary_mediator, ru_ua_at_table")
+                         "format, primary_mediator, both_sides_at_table")
     try:
         chosen = frame.query(args.where) if args.where else frame
     except (SyntaxError, KeyError, NameError, ValueError, TypeError, pd.errors.UndefinedVariableError) as error:
@@ -351,7 +357,7 @@ def build_parser() -> Parser:
 
     command = add("base-rate", cmd_base_rate, "rates of an outcome with intervals, by reference class")
     command.add_argument("--outcome", required=True, choices=OUTCOMES, help="yes/no outcome of a round")
-    command.add_argument("--by", help="group by this column (e.g. parties, year, level, ru_ua_at_table)")
+    command.add_argument("--by", help="group by this column (e.g. parties, year, level, both_sides_at_table)")
     command.add_argument("--where", help='restrict rounds first, pandas query syntax, e.g. "year >= 2025"')
     command.add_argument("--prior", default="jeffreys", choices=["jeffreys", "uniform"], help="Beta prior")
     command.add_argument("--interval", type=interval_mass, default=0.9,

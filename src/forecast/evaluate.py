@@ -146,8 +146,8 @@ def coin_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float
     return 0.5
 
 
-DEFAULT_PREDICTORS = "ru_ua_at_table + level_rank"
-"""Right-hand side of the default logistic model: are Russia and Ukraine both at the table, and how senior
+DEFAULT_PREDICTORS = "both_sides_at_table + level_rank"
+"""Right-hand side of the default logistic model: are both warring sides at the table, and how senior
 the delegations are. Chosen a priori (a swap needs both warring sides; rank signals commitment), not by
 searching over the backtest."""
 

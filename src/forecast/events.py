@@ -55,7 +55,7 @@ def event_days(question: str, tables: Tables) -> pd.DataFrame:
     in time order. ``question``: a key of ``DEADLINE_QUESTIONS`` or a round outcome of ``features.OUTCOMES``
     (then: a round whose outcome was yes)."""
     rounds = tables.rounds
-    both = rounds["ru_ua_at_table"].astype(bool)
+    both = rounds["both_sides_at_table"].astype(bool)
     progress = rounds["ceasefire_progress"]
     if question == "exchange_by":
         chosen = tables.exchanges[tables.exchanges["kind"].isin(PRISONER_KINDS)]

@@ -191,7 +191,7 @@ def _check_training_outcome(endog: np.ndarray, formula: str) -> None:
 
 
 def fit_logit(formula: str, frame: pd.DataFrame, method: str = "auto", level: float = DEFAULT_LEVEL) -> LogitFit:
-    """Fit ``formula`` (statsmodels/patsy syntax, e.g. ``"swap_agreed ~ ru_ua_at_table"``) to ``frame``.
+    """Fit ``formula`` (statsmodels/patsy syntax, e.g. ``"swap_agreed ~ both_sides_at_table"``) to ``frame``.
 
     ``method``: ``"auto"`` (maximum likelihood unless separation is detected, then Firth, with a
     :class:`SeparationWarning` naming the terms), ``"mle"`` or ``"firth"``. Boolean outcomes are cast to 0/1;

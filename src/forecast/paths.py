@@ -24,6 +24,10 @@ def reports_dir() -> Path:
     return Path(os.environ.get("FORECAST_REPORTS_DIR", PROJECT_ROOT / "reports"))
 
 
+def conflicts_csv() -> Path:
+    return data_dir() / "conflicts.csv"
+
+
 def rounds_csv() -> Path:
     return data_dir() / "rounds.csv"
 

@@ -32,11 +32,13 @@ def use_style() -> None:
 
 def rounds_timeline(ax, rounds: pd.DataFrame, title: str | None = None):
     """Rounds over time, one row per set of parties; filled markers where a swap was agreed."""
-    order = [p for p in data.PARTIES if p in set(rounds["parties"].astype(str))]
+    present = rounds["parties"].astype(str)
+    order = [p for p in data.PARTIES if p in set(present)] + sorted(set(present) - set(data.PARTIES))
+    spare = iter(mpl.colormaps["tab10"].colors)
     for row_number, parties in enumerate(order):
-        part = rounds[rounds["parties"].astype(str) == parties]
+        part = rounds[present == parties]
         swap = part["swap_agreed"].fillna(False).astype(bool).to_numpy()
-        colour = PARTY_COLOURS[parties]
+        colour = PARTY_COLOURS.get(parties) or next(spare)
         ax.scatter(part["date_start"][swap], np.full(swap.sum(), row_number), s=46, color=colour,
                    label=f"{parties}: swap agreed" if swap.any() else None, zorder=3)
         ax.scatter(part["date_start"][~swap], np.full((~swap).sum(), row_number), s=46, facecolors="white",
@@ -50,15 +52,15 @@ def rounds_timeline(ax, rounds: pd.DataFrame, title: str | None = None):
     return ax
 
 
-def exchanges_per_month(ax, exchanges: pd.DataFrame, title: str | None = None):
-    """People returned per calendar month (to Ukraine and to Russia, each side's own figures)."""
-    monthly = (exchanges.set_index("date")[["to_ukraine", "to_russia"]].astype(float)
+def exchanges_per_month(ax, exchanges: pd.DataFrame, sides: "data.Sides", title: str | None = None):
+    """People returned per calendar month to each side (each side's own figures), labelled from ``sides``."""
+    monthly = (exchanges.set_index("date")[["to_side_b", "to_side_a"]].astype(float)
                .resample("MS").sum(min_count=1).fillna(0))
     width = 12
-    ax.bar(monthly.index - pd.Timedelta(days=width / 2), monthly["to_ukraine"], width=width, color="#1f77b4",
-           label="returned to Ukraine", align="edge")
-    ax.bar(monthly.index + pd.Timedelta(days=width / 2), monthly["to_russia"], width=width, color="#d62728",
-           label="returned to Russia", align="edge")
+    ax.bar(monthly.index - pd.Timedelta(days=width / 2), monthly["to_side_b"], width=width, color="#1f77b4",
+           label=sides.returned_to("b"), align="edge")
+    ax.bar(monthly.index + pd.Timedelta(days=width / 2), monthly["to_side_a"], width=width, color="#d62728",
+           label=sides.returned_to("a"), align="edge")
     ax.set_ylabel("people returned per month")
     ax.set_xlabel("month")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))

@@ -25,16 +25,19 @@ def synthetic_tables(n_rounds: int, rng: np.random.Generator, n_exchanges: int |
     progress = np.where(rng.random(n_rounds) < 0.2, 2, rng.integers(0, 2, size=n_rounds))
     columns = {field.name: pd.array([pd.NA] * n_rounds, dtype="string") for field in data.ROUND_FIELDS}
     rounds = pd.DataFrame(columns)
+    rounds["conflict"] = data.DEFAULT_CONFLICT
     rounds["round_id"] = [f"{day:%Y-%m-%d}-r{i}" for i, day in enumerate(starts)]
     rounds["date_start"], rounds["date_end"] = starts, ends
-    rounds["format"] = pd.Categorical(["in_person"] * n_rounds, categories=["in_person", "video"])
-    rounds["parties"] = pd.Categorical(parties, categories=list(data.PARTIES))
+    rounds["format"] = pd.Categorical(["in_person"] * n_rounds, categories=list(data.FORMATS))
+    rounds["parties"] = pd.array(parties, dtype="string")
+    rounds["side_a_at_table"] = pd.array(np.char.find(parties.astype(str), "RU") >= 0, dtype="boolean")
+    rounds["side_b_at_table"] = pd.array(np.char.find(parties.astype(str), "UA") >= 0, dtype="boolean")
     rounds["mediator"] = pd.array(rng.choice(["Turkey", "Saudi Arabia", "none"], size=n_rounds), dtype="string")
     rounds["level"] = pd.Categorical.from_codes(levels, categories=list(data.LEVELS), ordered=True)
     rounds["swap_agreed"] = pd.array(swap, dtype="boolean")
     rounds["ceasefire_progress"] = pd.array(progress, dtype="Int64")
     rounds["next_round_agreed"] = pd.array(rng.random(n_rounds) < 0.6, dtype="boolean")
-    for column in ("swap_size", "bodies_agreed"):
+    for column in ("swap_to_side_a", "swap_to_side_b", "bodies_agreed"):
         rounds[column] = pd.array([pd.NA] * n_rounds, dtype="Int64")
 
     n_exchanges = n_rounds if n_exchanges is None else n_exchanges
@@ -42,8 +45,10 @@ def synthetic_tables(n_rounds: int, rng: np.random.Generator, n_exchanges: int |
     days = np.sort(rng.integers(0, span_days, size=n_exchanges))
     exchanges = pd.DataFrame({
         "exchange_id": [f"x{i}" for i in range(n_exchanges)],
+        "conflict": data.DEFAULT_CONFLICT,
         "date": starts[0] + pd.to_timedelta(days, unit="D"),
-        "to_ukraine": pd.array(rng.integers(1, 300, size=n_exchanges), dtype="Int64"),
-        "to_russia": pd.array(rng.integers(1, 300, size=n_exchanges), dtype="Int64"),
+        "kind": "prisoners",
+        "to_side_a": pd.array(rng.integers(1, 300, size=n_exchanges), dtype="Int64"),
+        "to_side_b": pd.array(rng.integers(1, 300, size=n_exchanges), dtype="Int64"),
     })
     return rounds, exchanges
