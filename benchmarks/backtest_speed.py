@@ -1,48 +1,48 @@
-"""Time the rolling-origin backtest on synthetic tables of growing size (not part of the test suite).
+"""Time the backtest's methods on synthetic tables of growing size (not part of the tests).
 
-Usage: .venv/bin/python benchmarks/backtest_speed.py [--sizes 100 1000 10000] [--seed 1]
-Prints, per size and method set, the seconds, rounds forecast per second and the growth exponent between
-sizes (time ~ size ** exponent). The backtest refits each model on every prefix, so expect about 2 for
-fitted models; the cheap methods pay the per-round pandas overhead.
+    .venv/bin/python benchmarks/backtest_speed.py --sizes 1000 10000 --json
+
+prints a JSON list of {"methods": "rates" | "logistic", "rounds": N, "seconds": S}: "rates" is the base rate and
+the pooled reference classes for one outcome, "logistic" the Firth logistic refitted for every round.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import json
 import time
 
 import numpy as np
 
-from forecast import evaluate, features
+from forecast import defaults, features, methods
 from forecast.synthetic import synthetic_tables
 
-METHOD_SETS = {
-    "rates (base_rate, reference_class, persistence, coin)": lambda: {
-        name: method for name, method in evaluate.default_methods().items() if name != "logistic"},
-    "logistic only": lambda: {"logistic": evaluate.logistic_method()},
-}
+
+def measure(n_rounds: int, seed: int = defaults.SEED) -> list[dict]:
+    rounds, exchanges = synthetic_tables(n_rounds, np.random.default_rng(seed))
+    frame = features.round_features(rounds, exchanges)
+    started = time.perf_counter()
+    result, positions, y, n = methods.rate_forecasts(frame, "swap_agreed")
+    rates = time.perf_counter() - started
+    started = time.perf_counter()
+    methods._logistic_forecasts(frame, positions, y, n, result["base_rate"])
+    logistic = time.perf_counter() - started
+    return [{"methods": "rates", "rounds": n_rounds, "seconds": rates},
+            {"methods": "logistic", "rounds": n_rounds, "seconds": logistic}]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--seed", type=int, default=1)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", type=int, default=[100, 1000, 10000], help="numbers of rounds")
+    parser.add_argument("--json", action="store_true", help="print the JSON list only")
     args = parser.parse_args()
-    print(f"{'methods':55} {'rounds':>7} {'seconds':>9} {'rounds/s':>9} {'growth':>7}")
-    for label, make_methods in METHOD_SETS.items():
-        previous = None
-        for size in args.sizes:
-            rounds, exchanges = synthetic_tables(size, np.random.default_rng(args.seed))
-            frame = features.round_features(rounds, exchanges)
-            started = time.perf_counter()
-            forecasts = evaluate.backtest("swap_agreed", frame, methods=make_methods())
-            seconds = time.perf_counter() - started
-            forecast_rounds = forecasts["round_id"].nunique()
-            growth = (f"{math.log(seconds / previous[1]) / math.log(size / previous[0]):.2f}"
-                      if previous else "")
-            print(f"{label:55} {size:>7} {seconds:>9.2f} {forecast_rounds / seconds:>9.0f} {growth:>7}", flush=True)
-            previous = (size, seconds)
+    rows = [row for size in args.sizes for row in measure(size)]
+    if args.json:
+        print(json.dumps(rows))
+        return
+    for row in rows:
+        print(f"{row['methods']:9s} {row['rounds']:>7,d} rounds {row['seconds']:8.3f} s "
+              f"({row['rounds'] / row['seconds']:,.0f} rounds/s)")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,10 @@ def test_help_lists_every_subcommand_with_examples(capsys):
 
 
 def test_outcome_choices_are_the_features_outcomes():
+    from forecast import evaluate
+
     assert cli.OUTCOMES == features.OUTCOMES
+    assert cli.QUESTIONS_WITH_RECORDS == tuple(evaluate.QUESTION_KINDS)
 
 
 def test_validate_real_data_prints_each_table_with_its_row_count(run_cli):
@@ -99,7 +102,7 @@ def test_base_rate_json_matches_python_api(run_cli):
 
 def test_predict_json_matches_python_api(run_cli):
     args = ["--date", "2026-03-20", "--parties", "US-RU-UA", "--mediator", "United Arab Emirates",
-            "--level", "senior_officials", "--seed", "7"]
+            "--level", "senior_officials", "--seed", "7", "--bootstrap", "200"]
     process = run_cli("predict", *args, "--json")
     assert process.returncode == 0, process.stderr
     printed_all = json.loads(process.stdout)
@@ -107,34 +110,64 @@ def test_predict_json_matches_python_api(run_cli):
     printed = pd.DataFrame(printed_all["forecasts"])
     history = features.round_features()
     row = features.hypothetical_round("2026-03-20", "US-RU-UA", "senior_officials", "United Arab Emirates")
-    expected = predict.attach_backtest_skill(predict.predict_round(row, history), np.random.default_rng(7), history)
-    assert printed[["outcome", "method"]].values.tolist() == expected[["outcome", "method"]].values.tolist()
-    assert np.allclose(printed["p"], expected["p"], atol=1e-6)
-    assert np.allclose(printed["skill_lower"], expected["skill_lower"], atol=1e-6, equal_nan=True)
+    scores, _ = predict.track_record_for(row, np.random.default_rng(7), history, n_bootstrap=200)
+    expected = predict.attach_track_record(predict.predict_round(row, history), row, scores)
+    assert printed[["question", "method"]].values.tolist() == expected[["question", "method"]].values.tolist()
+    assert np.allclose(printed["p"], expected["p"], atol=1e-12)
+    assert np.allclose(printed["skill_lower"], expected["skill_lower"], atol=1e-12, equal_nan=True)
+    headline = printed[printed["method"] == "headline"].set_index("question")
+    steps = printed[~printed["method"].isin(["headline"])].groupby("question")["p"].mean()
+    assert np.allclose(headline["p"], steps.reindex(headline.index), atol=1e-12), "the headline is the steps' mean"
+    assert (printed.groupby("question")["step"].first() == 0).all(), "the headline comes first"
 
 
 def test_predict_table_for_people(run_cli):
-    process = run_cli("predict", "--date", "2026-03-20", "--parties", "RU-UA", "--level", "ministers")
+    process = run_cli("predict", "--date", "2026-03-20", "--parties", "RU-UA", "--level", "ministers",
+                      "--bootstrap", "200")
     assert process.returncode == 0, process.stderr
-    assert "swap_agreed" in process.stdout and "reference_class" in process.stdout
-    assert "Trust a step only if its backtest skill interval" in process.stdout
+    lines = process.stdout.splitlines()
+    assert lines[2].startswith("  Will the round agree a prisoner exchange? ") and "track record vs base_rate" in lines[2]
+    assert "both_sides_at_table=yes: skill" in lines[2]
+    assert "trust a step only if its interval lies above 0" in process.stdout
+    assert "nan" not in process.stdout.lower()
 
 
-def test_backtest_scores_table(run_cli):
-    process = run_cli("backtest", "--outcome", "swap_agreed", "--bootstrap", "200", "--json")
+def test_backtest_json_recomputes_from_its_forecasts(run_cli):
+    process = run_cli("backtest", "--bootstrap", "200", "--json")
     assert process.returncode == 0, process.stderr
-    scores = pd.DataFrame(json.loads(process.stdout)).set_index("method")
-    assert scores.loc["base_rate", "brier_skill_vs_base_rate"] == 0
-    assert set(scores.index) == {"base_rate", "reference_class", "persistence", "logistic", "coin"}
-    assert scores.loc["coin", "brier"] == pytest.approx(0.25)  # a constant 0.5 scores 0.25 whatever happens
+    printed = json.loads(process.stdout)
+    scores = pd.DataFrame(printed["scores"])
+    forecasts = pd.DataFrame(printed["forecasts"])
+    assert set(scores["question"]) == set(cli.QUESTIONS_WITH_RECORDS)
+    overall = scores[scores["class"] == "all"].set_index(["question", "method"])
+    for (question, method), group in forecasts.groupby(["question", "method"]):
+        row = overall.loc[(question, method)]
+        assert row["n"] == len(group)
+        if question == "ceasefire_progress":
+            probabilities = group[["p0", "p1", "p2", "p3"]].to_numpy()
+            cumulative = np.cumsum(probabilities, axis=1)[:, :-1]
+            observed = (np.arange(3)[None, :] >= group["outcome"].to_numpy()[:, None]).astype(float)
+            assert row["rps"] == pytest.approx(np.mean((cumulative - observed) ** 2), abs=1e-12)
+        else:
+            assert row["brier"] == pytest.approx(np.mean((group["p"] - group["outcome"]) ** 2), abs=1e-12)
+            clipped = np.clip(group["p"], 1e-6, 1 - 1e-6)
+            loss = -np.mean(group["outcome"] * np.log(clipped) + (1 - group["outcome"]) * np.log(1 - clipped))
+            assert row["log_loss"] == pytest.approx(loss, abs=1e-12)
+    for question, part in overall.groupby(level="question"):
+        part = part.droplevel("question")
+        reference = part.loc[part["reference"].iloc[0]]
+        main = "rps" if question == "ceasefire_progress" else "brier"
+        assert part.loc["headline", "skill"] == pytest.approx(1 - part.loc["headline", main] / reference[main])
+        assert reference["skill"] == 0
+    assert {"headline", "base_rate", "climatology"} <= set(scores["method"])
 
 
 @pytest.mark.parametrize("args, fragments", [
     (["frobnicate"], ["invalid choice: 'frobnicate'"]),
     (["predict", "--date", "2026-02-30", "--parties", "US-RU"], ["'2026-02-30' is not a date; expected YYYY-MM-DD"]),
-    (["predict", "--date", "2026-03-01", "--parties", "US-RU", "--mediator", "Atlantis"],
-     ["invalid choice: 'Atlantis'", "'United Arab Emirates'"]),
-    (["predict", "--date", "2026-03-01", "--parties", "RU-BY"], ["invalid choice: 'RU-BY'"]),
+    (["predict", "--date", "2026-03-01", "--parties", "US-RU", "--mediator", "Atlantis", "--level", "ministers"],
+     ["unknown mediator 'Atlantis'", "United Arab Emirates"]),
+    (["predict", "--date", "2026-03-01", "--parties", "RU-BY", "--level", "ministers"], ["unknown parties 'RU-BY'"]),
     (["base-rate", "--outcome", "peace"], ["invalid choice: 'peace'"]),
     (["base-rate", "--outcome", "swap_agreed", "--by", "colour"], ["unknown --by column 'colour'"]),
     (["log", "--question", "q", "--outcome", "swap_agreed", "--target", "x", "--probability", "1.5",

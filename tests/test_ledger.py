@@ -11,7 +11,6 @@ import pytest
 
 from forecast import atomic, cli, events, ledger, paths
 from forecast.data import DataError
-from forecast.ledger import LedgerError
 
 FUTURE = "2099-01-01"
 """A deadline no test outlives."""

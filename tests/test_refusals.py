@@ -4,6 +4,7 @@
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -27,7 +28,9 @@ def assert_no_nan(text):
 @pytest.mark.parametrize("args, fragments", [
     (["backtest", "--bootstrap", "0"], ["argument --bootstrap: '0' is not allowed; expected a whole number from 100"]),
     (["backtest", "--bootstrap", "ten"], ["argument --bootstrap: 'ten' is not a whole number"]),
-    (["backtest", "--min-history", "-3"], ["argument --min-history: '-3' is not allowed; expected a whole number >= 1"]),
+    (["backtest", "--as-of", "2026-13-01"], ["argument --as-of: '2026-13-01' is not a date; expected YYYY-MM-DD"]),
+    (["predict", "--date", "2026-06-01", "--parties", "RU-UA", "--level", "ministers", "--bootstrap", "5"],
+     ["argument --bootstrap: '5' is not allowed; expected a whole number from 100"]),
     (["score", "--bins", "0"], ["argument --bins: '0' is not allowed; expected a whole number from 1 to 50"]),
     (["score", "--bins", "2.5"], ["argument --bins: '2.5' is not a whole number"]),
     (["base-rate", "--outcome", "swap_agreed", "--interval", "1"],
@@ -57,50 +60,59 @@ def test_a_round_before_the_first_round_is_refused(run_cli):
 
 
 def test_a_round_after_the_data_warns_how_stale_they_are(run_cli):
-    process = run_cli("predict", "--date", "2026-12-01", "--parties", "RU-UA", "--level", "ministers", "--json")
+    process = run_cli("predict", "--date", "2026-12-01", "--parties", "RU-UA", "--level", "ministers", "--json",
+                      "--bootstrap", "100")
     assert process.returncode == 0, process.stderr
     printed = json.loads(process.stdout)
     assert len(printed["warnings"]) == 1
     assert printed["warnings"][0].startswith("the data end on 2026-05-15, 200 days before this round")
     assert all(row["p"] is not None and 0 < row["p"] < 1 for row in printed["forecasts"])
-    table = run_cli("predict", "--date", "2026-12-01", "--parties", "RU-UA", "--level", "ministers")
+    table = run_cli("predict", "--date", "2026-12-01", "--parties", "RU-UA", "--level", "ministers", "--bootstrap", "100")
     assert "Warning: the data end on 2026-05-15, 200 days before this round" in table.stdout
     assert_no_nan(table.stdout)
 
 
 def test_an_empty_reference_class_shows_the_base_rate_with_a_warning(run_cli):
     # On 2022-04-01 only RU-UA rounds had happened: the US-RU class is empty.
-    process = run_cli("predict", "--date", "2022-04-01", "--parties", "US-RU", "--level", "ministers", "--json")
+    process = run_cli("predict", "--date", "2022-04-01", "--parties", "US-RU", "--level", "ministers", "--json",
+                      "--bootstrap", "100")
     assert process.returncode == 0, process.stderr
     printed = json.loads(process.stdout)
-    rows = pd.DataFrame(printed["forecasts"]).set_index(["outcome", "method"])
+    rows = pd.DataFrame(printed["forecasts"]).set_index(["question", "method"])
     for outcome in ("swap_agreed", "ceasefire_agreed", "next_round_agreed"):
-        assert rows.loc[(outcome, "reference_class"), "n"] == 0
-        assert rows.loc[(outcome, "reference_class"), "p"] == rows.loc[(outcome, "base_rate"), "p"]
-        assert rows.loc[(outcome, "reference_class"), "p"] != 0.5
-        assert any(f"{outcome}, step 2 (reference_class): no earlier US-RU round" in line
+        assert rows.loc[(outcome, "class:parties"), "n"] == 0
+        assert rows.loc[(outcome, "class:parties"), "p"] == pytest.approx(rows.loc[(outcome, "base_rate"), "p"])
+        assert rows.loc[(outcome, "class:parties"), "p"] != 0.5
+        assert any(line.startswith(f"{outcome}, step 3 (class:parties): no earlier round with parties = US-RU")
                    for line in printed["warnings"])
+    exchange_rows = [row for row in printed["forecasts"] if row["question"].startswith("exchange_within")]
+    assert exchange_rows and all(row["skill"] is None for row in exchange_rows), "no exchange origin before 2023"
+    swap = rows.loc[("swap_agreed", "headline")]
+    assert 0 < swap["backtest_n"] <= 5, "the record shown is of the rounds before 2022-04-01 only"
 
 
 def test_a_round_without_a_level_falls_back_like_the_backtest_with_a_warning():
     history = features.round_features()
     row = features.hypothetical_round("2026-05-01", "RU-UA", None)
     table = predict.predict_round(row, history)
-    logistic = table[table["method"] == "logistic"].set_index("outcome")
-    base = table[table["method"] == "base_rate"].set_index("outcome")
-    assert logistic["p"].notna().all() and (logistic["p"] == base["p"]).all()
-    assert logistic["warning"].str.contains("needs level_rank").all()
+    binary = table[table["question"].isin(["swap_agreed", "ceasefire_agreed", "next_round_agreed"])]
+    logistic = binary[binary["method"] == "logistic"].set_index("question")
+    base = binary[binary["method"] == "base_rate"].set_index("question")
+    assert logistic["p"].notna().all() and np.allclose(logistic["p"], base["p"])
+    assert logistic["warning"].str.contains("needs the round's level").all()
     warnings = predict.forecast_warnings(table, row, history)
-    assert sum("step 3 (logistic)" in line for line in warnings) == 3
+    assert sum("(logistic)" in line for line in warnings) == 3
 
 
-def test_no_step_is_ever_nan_across_every_party_and_level(run_cli):
+def test_no_step_is_ever_nan_across_every_party_and_level():
     history = features.round_features()
     for parties in ("RU-UA", "US-RU", "US-UA", "US-RU-UA"):
         for level in ("technical", "senior_officials", "ministers", "leaders"):
             table = predict.predict_round(features.hypothetical_round("2026-05-01", parties, level), history)
-            assert table[["p", "lower", "upper"]].notna().all().all(), (parties, level)
-            assert ((table["lower"] <= table["p"]) & (table["p"] <= table["upper"])).all()
+            assert table["p"].notna().all(), (parties, level)
+            shown = table[table["lower"].notna()]
+            assert ((shown["lower"] <= shown["p"]) & (shown["p"] <= shown["upper"])).all()
+            assert table.groupby("question")["lower"].apply(lambda s: s.notna().any()).all()
 
 
 def test_base_rate_on_no_matching_rounds_is_refused(run_cli):

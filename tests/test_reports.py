@@ -4,6 +4,7 @@ failed build leaves the previous reports as they were, progress lines tell the t
 signal: test_report_cancel.py."""
 
 import ast
+import html
 import json
 import os
 import re
@@ -63,7 +64,9 @@ def test_build_reports_progress_and_index(built):
     assert f"Dataset version {data.dataset_version()}" in index
     for item in results:
         assert f'href="{item.html.name}"' in index and f'href="{item.pdf.name}"' in index
-    assert "does any method beat the base rate?" in index  # each report's question is listed
+    for notebook in NOTEBOOKS:  # each report's question is listed
+        question = report.question_of(notebook)
+        assert question and html.escape(question) in index, notebook.name
     assert 'id="show-code"' not in index
 
 

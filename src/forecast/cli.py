@@ -18,7 +18,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from forecast import __version__, codes, paths
+from forecast import __version__, codes, defaults, paths
 from forecast.errors import DataError, RefusedForecast, summarise
 
 OUTCOMES = ("swap_agreed", "ceasefire_agreed", "next_round_agreed")
@@ -36,6 +36,10 @@ EXAMPLES = """examples:
   forecast score --ledger /tmp/try-ledger.csv
   forecast report --params scenario.yml
 """
+
+QUESTIONS_WITH_RECORDS = (*OUTCOMES, "ceasefire_progress",
+                          *(f"exchange_within_{days}d" for days in defaults.EXCHANGE_HORIZONS_DAYS))
+"""Questions ``forecast backtest`` scores; ``tests/test_cli.py`` holds this to ``evaluate.QUESTION_KINDS``."""
 
 NOT_AVAILABLE = "n/a"
 """What tables print where a value does not exist (an empty calibration bin, an undefined skill); JSON has null."""
@@ -210,31 +214,60 @@ def cmd_base_rate(args) -> int:
     return 0
 
 
+def _skill_text(row) -> str:
+    """'skill +0.07 (0.03 to 0.13) over 52' for a scores row, or why there is none."""
+    import math
+
+    if row is None or (isinstance(row.get("skill"), float) and math.isnan(row["skill"])):
+        return "no track record yet"
+    return (f"skill {row['skill']:+.2f} ({row['skill_lower']:+.2f} to {row['skill_upper']:+.2f}) "
+            f"over {int(row['n'])}")
+
+
 def cmd_predict(args) -> int:
     import numpy as np
 
     from forecast import data, features, predict
 
-    provenance = data.provenance()
-    round_row = features.hypothetical_round(args.date, args.parties, args.level, args.mediator, args.venue or "")
-    history = features.round_features()
+    provenance = data.provenance(conflict=args.conflict)
+    try:
+        round_row = features.hypothetical_round(args.date, args.parties, args.level, args.mediator,
+                                                args.venue or "", conflict=args.conflict, round_format=args.format)
+    except ValueError as error:
+        raise UsageError(f"forecast predict: {error}") from None
+    history = features.round_features(conflict=args.conflict)
     table = predict.predict_round(round_row, history)
     found_warnings = predict.forecast_warnings(table, round_row, history, provenance.last_date)
-    table = predict.attach_backtest_skill(table, np.random.default_rng(args.seed), history)
+    scores, _ = predict.track_record_for(round_row, np.random.default_rng(args.seed), history,
+                                         n_bootstrap=args.bootstrap)
+    table = predict.attach_track_record(table, round_row, scores)
     if args.json:
-        print(json.dumps({"round": {"date": args.date, "parties": args.parties, "mediator": args.mediator,
-                                    "venue": args.venue, "level": args.level},
+        print(json.dumps({"round": {"conflict": args.conflict, "date": args.date, "parties": args.parties,
+                                    "mediator": args.mediator, "venue": args.venue, "level": args.level,
+                                    "format": args.format},
                           "dataset_version": provenance.version, "warnings": found_warnings,
                           "forecasts": json.loads(table.to_json(orient="records", double_precision=15))}))
         return 0
-    print(f"Forecast for a {args.parties} round on {args.date}"
+    print(f"Forecast for a {args.parties} round ({args.conflict}) on {args.date}"
           f"{' in ' + args.venue if args.venue else ''}, mediator {args.mediator}, level {args.level}")
     print(provenance.line())
-    columns = ["outcome", "step", "method", "p", "lower", "upper", "reference_class", "n",
-               "brier_skill_vs_base_rate", "skill_lower", "skill_upper"]
-    _emit(table[[c for c in columns if c in table]], False)
-    print("Steps: 1 base rate, 2 same parties, 3 logistic. Trust a step only if its backtest skill interval "
-          "(skill_lower to skill_upper) lies above 0.")
+    headlines = table[table["method"] == "headline"]
+    label = headlines["class"].iloc[0]
+    for row in headlines.to_dict("records"):
+        class_row = None if row["class_n"] != row["class_n"] else {"skill": row["class_skill"], "n": row["class_n"],
+                                                                  "skill_lower": row["class_skill_lower"],
+                                                                  "skill_upper": row["class_skill_upper"]}
+        overall_row = {"skill": row["skill"], "skill_lower": row["skill_lower"], "skill_upper": row["skill_upper"],
+                       "n": row["backtest_n"]}
+        print(f"  {row['text']} {row['p']:.0%} ({row['lower']:.0%} to {row['upper']:.0%}); track record vs "
+              f"{row['reference']}: {_skill_text(overall_row)}"
+              + (f", {label}: {_skill_text(class_row)}" if class_row else ""))
+    print("\nSteps behind each headline (its equal-weight mean), with each step's own track record:")
+    columns = ["question", "step", "method", "p", "lower", "upper", "reference_class", "n", "skill", "skill_lower",
+               "skill_upper"]
+    _emit(table[columns], False)
+    print("Skill: 1 - Brier / Brier of the reference, from backtests on targets before this date; trust a step "
+          "only if its interval lies above 0.")
     for line in found_warnings:
         print(f"Warning: {line}")
     return 0
@@ -244,22 +277,46 @@ def cmd_backtest(args) -> int:
     import numpy as np
     import pandas as pd
 
-    from forecast import evaluate, features
+    from forecast import evaluate, methods
 
-    frame = features.round_features()
-    tables = []
-    for outcome in args.outcome:
-        forecasts = evaluate.backtest(outcome, frame, min_history=args.min_history)
-        if forecasts.empty:
-            raise RefusedForecast(f"forecast backtest: no round has {args.min_history} earlier rounds with a known "
-                                  f"{outcome}; lower --min-history")
-        scores = evaluate.score_backtest(forecasts, np.random.default_rng(args.seed),
-                                         evaluate.ScoreSettings(n_bootstrap=args.bootstrap))
-        tables.append(scores.assign(outcome=outcome))
-    table = pd.concat(tables, ignore_index=True)
-    _emit(table[["outcome", *[c for c in table if c != "outcome"]]], args.json,
-          f"Rolling-origin backtest (min history {args.min_history} rounds; skill vs base rate with "
-          f"{args.bootstrap}-resample bootstrap interval)")
+    scores, forecasts = evaluate.track_record(rng=np.random.default_rng(args.seed), n_bootstrap=args.bootstrap,
+                                              as_of=pd.Timestamp(args.as_of) if args.as_of else None,
+                                              conflict=args.conflict)
+    chosen = args.question or list(evaluate.QUESTION_KINDS)
+    scores = scores[scores["question"].isin(chosen)]
+    forecasts = forecasts[forecasts["question"].isin(chosen)]
+    if forecasts.empty:
+        raise RefusedForecast(f"forecast backtest: no target of {', '.join(chosen)} has enough history "
+                              f"({args.conflict}{', before ' + args.as_of if args.as_of else ''})")
+    if args.json:
+        shown = forecasts.drop(columns=[c for c in ("chosen", "n_history", "event") if c in forecasts])
+        print(json.dumps({"scores": json.loads(scores.to_json(orient="records", double_precision=15)),
+                          "forecasts": json.loads(shown.to_json(orient="records", date_format="iso",
+                                                                double_precision=15))}))
+        return 0
+    print(f"Track record ({args.conflict}): rolling-origin backtests, each method scored against its naive "
+          f"reference; skill = 1 - score / reference score with a {args.bootstrap}-resample bootstrap interval "
+          "(rounds of one event resampled together; exchange origins in blocks).")
+    for question in chosen:
+        part = scores[(scores["question"] == question) & (scores["class"] == "all")].set_index("method")
+        if part.empty:
+            continue
+        head = part.loc["headline"]
+        kind = evaluate.QUESTION_KINDS[question]
+        candidates = {"binary": methods.binary_candidates(), "progress": methods.PROGRESS_CANDIDATES,
+                      "exchange": methods.exchange_candidates()}[kind]
+        verdict = ("beats" if head["skill_lower"] > 0 else "does not beat" if head["skill_upper"] < 0
+                   else "is not distinguishable from")
+        print(f"\n{question}: the headline (mean of {len(candidates)} candidates) {verdict} {head['reference']}: "
+              f"{_skill_text(head.to_dict())}.")
+        best = part.drop(index=[head.name]).sort_values("skill", ascending=False)
+        _emit(best.reset_index()[["method", "n", "brier", "log_loss", "rps", "skill", "skill_lower", "skill_upper"]]
+              .dropna(axis=1, how="all"), False)
+        split = scores[(scores["question"] == question) & (scores["method"] == "headline")
+                       & scores["class"].str.startswith("both_sides")]
+        if len(split):
+            print("  headline by class: " + "; ".join(f"{row['class']}: {_skill_text(row)}"
+                                                      for row in split.to_dict("records")))
     return 0
 
 
@@ -364,28 +421,43 @@ def build_parser() -> Parser:
                          help="interval mass, strictly between 0 and 1 (default 0.9)")
     command.add_argument("--json", action="store_true", help="machine-readable output")
 
-    command = add("predict", cmd_predict, "probability of each outcome for a described round",
-                  "Forecast swap agreed, ceasefire agreed (progress >= 2) and next round agreed for a round you "
-                  "describe, step by step (base rate, same parties, logistic model), each with its interval and "
-                  "the method's backtest skill against the base rate. A round dated before the first round in "
-                  "the data is refused (exit 2); one dated long after the data's last day gets a warning.")
+    command = add("predict", cmd_predict, "the headline forecast of each question for a described round",
+                  "Forecast, for a round you describe, whether it agrees a prisoner exchange, a ceasefire (progress "
+                  ">= 2) and a next round, and whether an exchange follows within 30/60/90 days: one headline "
+                  "probability per question with its interval and its track record (skill against the naive "
+                  "reference over earlier rounds, overall and for rounds like this one), then the steps behind it. "
+                  "A round dated before the first round in the data is refused (exit 2); one dated long after the "
+                  "data's last day gets a warning.")
     command.add_argument("--date", required=True, type=iso_date, help="first day of the round, YYYY-MM-DD")
-    command.add_argument("--parties", required=True, choices=codes.PARTIES, help="delegations at the table")
-    command.add_argument("--mediator", default="none", choices=codes.MEDIATORS,
-                         help="third-party host or mediator (default: none)")
+    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
+                         help=f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
+    command.add_argument("--parties", required=True,
+                         help="delegation codes joined by '-' (Russia-Ukraine: " + ", ".join(codes.PARTIES) + ")")
+    command.add_argument("--mediator", default="none",
+                         help="third-party hosts or mediators joined by '; ' (default: none), from: "
+                              + ", ".join(codes.MEDIATORS))
+    command.add_argument("--format", default="in_person", choices=codes.FORMATS, help="how they meet (default in_person)")
     command.add_argument("--venue", help="city (recorded, not used by the models)")
     command.add_argument("--level", required=True, choices=codes.LEVELS,
-                         help="highest rank at the table (the logistic model needs it)")
-    command.add_argument("--seed", type=int, default=20261129, help="seed of the bootstrap for skill intervals")
+                         help="highest rank at the table (the models need it)")
+    command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=defaults.N_BOOTSTRAP,
+                         help=f"bootstrap resamples for the skill intervals (default {defaults.N_BOOTSTRAP})")
+    command.add_argument("--seed", type=int, default=defaults.SEED, help="seed of the bootstrap")
     command.add_argument("--json", action="store_true", help="machine-readable output (with a warnings list)")
 
-    command = add("backtest", cmd_backtest, "out-of-sample scores of every method against the base rate")
-    command.add_argument("--outcome", nargs="+", default=["swap_agreed", "ceasefire_agreed"], choices=OUTCOMES)
-    command.add_argument("--min-history", type=whole_number(1), default=5,
-                         help="earlier rounds needed before forecasting (default 5)")
-    command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=2000,
-                         help="bootstrap resamples for skill intervals, 100 or more (default 2000)")
-    command.add_argument("--seed", type=int, default=20261129, help="seed of the bootstrap")
+    command = add("backtest", cmd_backtest, "the track record of every question the suite answers",
+                  "Rolling-origin backtests of every question (swap, ceasefire and next round agreed per round; "
+                  "ceasefire progress 0-3; an exchange within 30/60/90 days from weekly origins), each method "
+                  "scored against its naive reference (base rate or climatology), overall and by class. --json "
+                  "prints {scores, forecasts}, so that anyone can recompute the scores.")
+    command.add_argument("--question", nargs="+", choices=list(QUESTIONS_WITH_RECORDS),
+                         help="questions to show (default: all)")
+    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
+                         help=f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
+    command.add_argument("--as-of", type=iso_date, help="score only targets before this day")
+    command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=defaults.N_BOOTSTRAP,
+                         help=f"bootstrap resamples for skill intervals, 100 or more (default {defaults.N_BOOTSTRAP})")
+    command.add_argument("--seed", type=int, default=defaults.SEED, help="seed of the bootstrap")
     command.add_argument("--json", action="store_true", help="machine-readable output")
 
     command = add("report", cmd_report, "execute the notebooks and write HTML and PDF reports",

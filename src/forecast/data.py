@@ -113,16 +113,22 @@ def _side_codes(conflicts: pd.DataFrame) -> dict[str, tuple[set[str], set[str]]]
             for row in conflicts.itertuples()}
 
 
+def _per_pair(frame: pd.DataFrame, judge) -> pd.Series:
+    """``judge(conflict, parties)`` for each row, computed once per distinct pair (tables repeat them)."""
+    pairs = pd.MultiIndex.from_arrays([frame["conflict"], frame["parties"]])
+    verdicts = {pair: judge(*pair) for pair in pairs.unique()}
+    return pd.Series([verdicts[pair] for pair in pairs], index=frame.index)
+
+
 def _at_table_matches_parties(side: str, codes: dict[str, tuple[set[str], set[str]]]) -> pa.Check:
     """Rule: ``side_X_at_table`` is yes exactly when ``parties`` lists one of side X's codes."""
     which = 0 if side == "a" else 1
 
     def rule(frame: pd.DataFrame) -> pd.Series:
-        listed = [bool(set(parties.split("-")) & codes[conflict][which]) if conflict in codes else None
-                  for conflict, parties in zip(frame["conflict"], frame["parties"])]
+        listed = _per_pair(frame, lambda conflict, parties: (
+            "unknown" if conflict not in codes else "yes" if set(parties.split("-")) & codes[conflict][which] else "no"))
         coded = frame[f"side_{side}_at_table"]
-        return pd.Series([known is None or value not in ("yes", "no") or (value == "yes") == known
-                          for known, value in zip(listed, coded)], index=frame.index)
+        return (listed == "unknown") | ~coded.isin(["yes", "no"]) | (coded == listed)
 
     return wide_check(f"side_{side}_at_table", f"yes exactly when parties lists one of the conflict's side "
                       f"{side.upper()} codes (side_{side}_codes in conflicts.csv)", rule)
@@ -131,9 +137,8 @@ def _at_table_matches_parties(side: str, codes: dict[str, tuple[set[str], set[st
 def _known_party_codes(codes: dict[str, tuple[set[str], set[str]]]) -> pa.Check:
     """Rule: every code in ``parties`` is one of the conflict's side codes or a known third party."""
     def rule(frame: pd.DataFrame) -> pd.Series:
-        return pd.Series([conflict not in codes
-                          or set(parties.split("-")) <= codes[conflict][0] | codes[conflict][1] | set(THIRD_PARTY_CODES)
-                          for conflict, parties in zip(frame["conflict"], frame["parties"])], index=frame.index)
+        return _per_pair(frame, lambda conflict, parties: conflict not in codes or set(parties.split("-"))
+                         <= codes[conflict][0] | codes[conflict][1] | set(THIRD_PARTY_CODES)).astype(bool)
 
     return wide_check("parties", "codes of the conflict's sides (conflicts.csv) or of a third party "
                       f"({', '.join(THIRD_PARTY_CODES)}), joined by '-'", rule)

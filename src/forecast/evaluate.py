@@ -1,32 +1,28 @@
-"""Proper scores, calibration tables and the time-ordered (rolling-origin) backtest.
+"""Proper scores, calibration tables, and the track record of every question the suite answers.
 
-The backtest is the one definition of a time split in the project: a round is forecast from the rounds that
-ended before it started (``date_end < date_start``), with at least ``min_history`` of them known. Every
-method sees only that training frame and the round's pre-round features (see ``forecast.features``).
+The time split is defined once, in ``forecast.methods``: a round is forecast from the rounds of its conflict that
+ended before it started (``date_end < date_start``), with at least ``min_history`` of them known; an exchange
+question at an origin from the exchanges up to that day. This module scores those forecasts against a naive
+reference (the base rate for per-round questions, climatology for the others) with bootstrap intervals that
+respect the data's dependence: rounds that belong to one event (overlapping dates) are resampled together, and
+exchange origins in moving blocks as long as the horizon.
 """
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from forecast import base_rates, features
-from forecast.models import SeparationWarning, fit_logit
+from forecast import base_rates, defaults, features, methods
 
-LOG_LOSS_EPS = 1e-6
+LOG_LOSS_EPS = defaults.LOG_LOSS_EPS
 """Probabilities are clipped to [eps, 1 - eps] before log loss, so a confident miss costs ln(1e6) = 13.8
 nats rather than infinity. Every clipping is reported (``ClippingWarning`` and the ``n_clipped`` column)."""
 
-PERSISTENCE_CONFIDENCE = 0.9
-"""The persistence method says 0.9 that the last comparable round's outcome repeats (not 1, to keep log loss
-finite; the value is a convention, not an estimate)."""
-
-DEFAULT_MIN_HISTORY = 5
+DEFAULT_MIN_HISTORY = defaults.MIN_HISTORY
 """Rounds that must have ended, with a known outcome, before the backtest forecasts a round."""
 
 
@@ -108,158 +104,109 @@ def calibration_table(p, y, bins: int | list[float] = 5, level: float = base_rat
     return pd.DataFrame(rows)
 
 
-# --- forecasting methods ---------------------------------------------------------------------------------
-# A method takes (history, round) and returns a probability: history holds the earlier rounds with a known
-# outcome (time order), round is the pre-round feature row of the round to forecast.
 
-Method = Callable[[pd.DataFrame, pd.Series, str], float]
+# --- backtests ---------------------------------------------------------------------------------------------
 
-
-def _jeffreys_mean(outcomes: pd.Series) -> float:
-    """(k + 1/2) / (n + 1): the posterior mean of ``base_rates.beta_rate`` with its default prior, without
-    building a scipy distribution (the backtest calls this hundreds of times)."""
-    a, b = base_rates.PRIORS["jeffreys"]
-    return (float(outcomes.astype(bool).sum()) + a) / (len(outcomes) + a + b)
-
-
-def base_rate_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
-    """Jeffreys posterior mean of the outcome over all earlier rounds."""
-    return _jeffreys_mean(history[outcome])
-
-
-def reference_class_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
-    """Jeffreys posterior mean over earlier rounds with the same ``parties`` (prior only if none)."""
-    return _jeffreys_mean(history.loc[history["parties"] == round_["parties"], outcome])
+def event_clusters(frame: pd.DataFrame) -> pd.Series:
+    """An event id per round: rounds whose dates overlap or touch (start within a day of an earlier round's end, any
+    parties) belong to one event, e.g. the 23 and 24 March 2025 Riyadh meetings. The bootstrap resamples events."""
+    order = frame.sort_values(["date_start", "round_id"], kind="stable")
+    event, latest_end, ids = -1, None, {}
+    for round_id, start, end in zip(order["round_id"], order["date_start"], order["date_end"]):
+        if latest_end is None or start > latest_end + pd.Timedelta(days=1):
+            event += 1
+            latest_end = end
+        else:
+            latest_end = max(latest_end, end)
+        ids[round_id] = event
+    return frame["round_id"].map(ids)
 
 
-def persistence_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
-    """The last earlier round with the same parties repeats (probability PERSISTENCE_CONFIDENCE); the base
-    rate when there is none."""
-    same = history.loc[history["parties"] == round_["parties"], outcome]
-    if same.empty:
-        return base_rate_method(history, round_, outcome)
-    return PERSISTENCE_CONFIDENCE if bool(same.iloc[-1]) else 1 - PERSISTENCE_CONFIDENCE
-
-
-def coin_method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
-    """Always 0.5: the floor any method must beat."""
-    return 0.5
-
-
-DEFAULT_PREDICTORS = "both_sides_at_table + level_rank"
-"""Right-hand side of the default logistic model: are both warring sides at the table, and how senior
-the delegations are. Chosen a priori (a swap needs both warring sides; rank signals commitment), not by
-searching over the backtest."""
-
-
-def logistic_method(predictors: str = DEFAULT_PREDICTORS) -> Method:
-    """A method fitting ``outcome ~ predictors`` on the history (Firth under separation). Falls back to the
-    base rate when the history has one outcome class only or the round lacks a predictor."""
-
-    terms = [term.strip() for term in predictors.split("+")]
-
-    def method(history: pd.DataFrame, round_: pd.Series, outcome: str) -> float:
-        if any(pd.isna(round_[term]) for term in terms):
-            return base_rate_method(history, round_, outcome)
-        row = pd.DataFrame({term: [round_[term]] for term in terms})
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SeparationWarning)
-                fit = fit_logit(f"{outcome} ~ {predictors}", history)
-            return float(fit.predict(row)["p"].iloc[0])
-        except ValueError:
-            return base_rate_method(history, round_, outcome)
-
-    method.__doc__ = f"Logistic regression on {predictors} (Firth when separated)."
-    return method
-
-
-def default_methods() -> dict[str, Method]:
-    """The methods every backtest compares: the base rate first (the reference for skill)."""
-    return {"base_rate": base_rate_method, "reference_class": reference_class_method,
-            "persistence": persistence_method, "logistic": logistic_method(), "coin": coin_method}
-
-
-# --- the backtest ----------------------------------------------------------------------------------------
-
-def backtest(outcome: str, frame: pd.DataFrame | None = None, methods: dict[str, Method] | None = None,
-             min_history: int = DEFAULT_MIN_HISTORY, progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Rolling-origin backtest of yes/no ``outcome`` over the rounds in time order.
-
-    For each round with a known outcome and at least ``min_history`` earlier rounds (ended before it started,
-    outcome known), every method forecasts it from those earlier rounds only. Returns one row per round and
-    method: ``round_id``, ``date``, ``parties``, ``method``, ``p``, ``outcome`` (0/1), ``n_history``.
-    """
+def backtest(outcome: str, frame: pd.DataFrame | None = None, min_history: int = DEFAULT_MIN_HISTORY) -> pd.DataFrame:
+    """Rolling-origin backtest of yes/no ``outcome`` over the rounds in time order (``methods.binary_backtest``),
+    plus ``coin`` (always 0.5, the floor any method must beat). One row per round and method: ``round_id``,
+    ``date``, ``parties``, ``both_sides_at_table``, ``event``, ``method``, ``p``, ``outcome`` (0/1),
+    ``n_history``, ``chosen``."""
     frame = features.round_features() if frame is None else frame
-    if outcome not in frame:
-        raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(features.OUTCOMES)}")
-    methods = default_methods() if methods is None else methods
-    frame = frame.sort_values(["date_start", "round_id"], kind="stable").reset_index(drop=True)
-    known = frame[outcome].notna()
-    rows = []
-    started = time.perf_counter()
-    for position in range(len(frame)):
-        round_ = frame.iloc[position]
-        if not known.iloc[position]:
-            continue
-        earlier = (frame["date_end"] < round_["date_start"]) & known
-        history = frame.loc[earlier]
-        if len(history) < min_history:
-            continue
-        for name, method in methods.items():
-            probability = float(method(history, round_, outcome))
-            if not 0 <= probability <= 1:
-                raise ValueError(f"method {name!r} returned {probability} for {round_['round_id']}")
-            rows.append({"round_id": round_["round_id"], "date": round_["date_start"],
-                         "parties": str(round_["parties"]), "method": name, "p": probability,
-                         "outcome": int(bool(round_[outcome])), "n_history": len(history)})
-        if progress is not None:
-            progress(f"{outcome}: forecast {round_['round_id']} ({time.perf_counter() - started:.1f}s)")
-    return pd.DataFrame(rows, columns=["round_id", "date", "parties", "method", "p", "outcome", "n_history"])
+    if outcome not in methods.BINARY_QUESTIONS or outcome not in frame:
+        raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(methods.BINARY_QUESTIONS)}")
+    forecasts = methods.binary_backtest(frame, outcome, min_history)
+    coin = forecasts[forecasts["method"] == "base_rate"].assign(method="coin", p=0.5, chosen="coin")
+    forecasts = pd.concat([forecasts, coin], ignore_index=True).rename(columns={"target": "round_id"})
+    return forecasts.assign(event=forecasts["round_id"].map(dict(zip(frame["round_id"], event_clusters(frame)))))
 
 
 @dataclass(frozen=True)
 class ScoreSettings:
-    """Bootstrap settings for the skill intervals: resamples of rounds (paired across methods)."""
+    """Bootstrap settings for the skill intervals: resamples (paired across methods) and the interval mass."""
 
-    n_bootstrap: int = 2000
-    level: float = base_rates.DEFAULT_LEVEL
+    n_bootstrap: int = defaults.N_BOOTSTRAP
+    level: float = defaults.INTERVAL_LEVEL
     reference: str = "base_rate"
+
+
+def resample_weights(groups: np.ndarray, rng: np.random.Generator, n_bootstrap: int, block: int = 1) -> np.ndarray:
+    """Bootstrap resamples as weights (n_bootstrap x targets: how often each target is drawn). Whole groups
+    (events) are drawn with replacement; with ``block`` > 1, moving blocks of ``block`` consecutive targets (for
+    overlapping exchange windows), as many blocks as cover the targets."""
+    n = len(groups)
+    if block > 1:
+        blocks = int(np.ceil(n / block))
+        starts = rng.integers(0, max(n - block + 1, 1), size=(n_bootstrap, blocks))
+        edges = np.zeros((n_bootstrap, n + 1))
+        rows = np.repeat(np.arange(n_bootstrap), blocks)
+        np.add.at(edges, (rows, starts.ravel()), 1)
+        np.add.at(edges, (rows, np.minimum(starts.ravel() + block, n)), -1)
+        return np.cumsum(edges, axis=1)[:, :n]
+    labels, members = np.unique(groups, return_inverse=True)
+    draws = rng.integers(0, len(labels), size=(n_bootstrap, len(labels)))
+    counts = np.stack([np.bincount(row, minlength=len(labels)) for row in draws]) if len(labels) else np.zeros((n_bootstrap, 0))
+    return counts[:, members].astype(float)
+
+
+def _skill_interval(own: np.ndarray, reference: np.ndarray, weights: np.ndarray, level: float) -> tuple[float, float]:
+    """Equal-tailed bootstrap interval of 1 - mean(own loss) / mean(reference loss) over paired resamples
+    (``weights`` from ``resample_weights``); resamples where the reference scores 0 are left out."""
+    denominator = weights @ reference
+    usable = denominator > 0
+    if not usable.any():
+        return np.nan, np.nan
+    numerator = weights @ own  # the same product as the denominator's, so the reference's skill is exactly 0
+    skills = (denominator[usable] - numerator[usable]) / denominator[usable]
+    tail = (1 - level) / 2
+    return float(np.quantile(skills, tail)), float(np.quantile(skills, 1 - tail))
 
 
 def score_backtest(forecasts: pd.DataFrame, rng: np.random.Generator, settings: ScoreSettings = ScoreSettings(),
                    eps: float = LOG_LOSS_EPS) -> pd.DataFrame:
-    """Scores per method: n, Brier, log loss (with clipped count), Brier skill against the reference method,
-    and paired bootstrap intervals (rounds resampled with replacement, ``rng`` given) of the skill and of the
-    Brier difference to the reference (negative = better than the base rate)."""
+    """Scores per method of a yes/no backtest: n, Brier, log loss (with clipped count), Brier skill against the
+    reference method, and paired bootstrap intervals of the skill and of the Brier difference to the reference
+    (negative = better than the base rate). Rounds are resampled by ``event`` when the column is there."""
     if forecasts.empty:
         raise ValueError("no backtest forecasts to score (too little history for this outcome?)")
     wide = forecasts.pivot(index="round_id", columns="method", values="p")
-    outcomes = forecasts.drop_duplicates("round_id").set_index("round_id")["outcome"].reindex(wide.index)
+    first = forecasts.drop_duplicates("round_id").set_index("round_id").reindex(wide.index)
     if settings.reference not in wide:
         raise ValueError(f"the reference method {settings.reference!r} is not in the backtest")
-    y = outcomes.to_numpy(dtype=float)
+    y = first["outcome"].to_numpy(dtype=float)
+    groups = first["event"].to_numpy() if "event" in first else np.arange(len(y))
+    samples = resample_weights(groups, rng, settings.n_bootstrap)
     reference = wide[settings.reference].to_numpy()
-    resamples = rng.integers(0, len(y), size=(settings.n_bootstrap, len(y)))
+    reference_sq = (reference - y) ** 2
+    reference_brier = float(reference_sq.mean())
     tail = (1 - settings.level) / 2
     rows = []
     for name in forecasts["method"].unique():
         p = wide[name].to_numpy()
+        own_sq = (p - y) ** 2
         loss, n_clipped = clipped_log_loss(p, y, eps)
-        ref_sq = (reference[resamples] - y[resamples]) ** 2
-        own_sq = (p[resamples] - y[resamples]) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            skills = 1 - own_sq.mean(axis=1) / ref_sq.mean(axis=1)
-        skills = skills[np.isfinite(skills)]
-        differences = own_sq.mean(axis=1) - ref_sq.mean(axis=1)  # Brier(method) - Brier(base rate)
-        reference_brier = brier_score(reference, y)
+        low, high = _skill_interval(own_sq, reference_sq, samples, settings.level)
+        differences = (samples @ (own_sq - reference_sq)) / samples.sum(axis=1)
         rows.append({
-            "method": name, "n": len(y), "brier": brier_score(p, y),
-            "log_loss": loss, "n_clipped": n_clipped,
-            "brier_skill_vs_base_rate": 1 - brier_score(p, y) / reference_brier if reference_brier else np.nan,
-            "skill_lower": float(np.quantile(skills, tail)) if len(skills) else np.nan,
-            "skill_upper": float(np.quantile(skills, 1 - tail)) if len(skills) else np.nan,
-            "brier_minus_base_rate": brier_score(p, y) - reference_brier,
+            "method": name, "n": len(y), "brier": float(own_sq.mean()), "log_loss": loss, "n_clipped": n_clipped,
+            "brier_skill_vs_base_rate": 1 - own_sq.mean() / reference_brier if reference_brier else np.nan,
+            "skill_lower": low, "skill_upper": high,
+            "brier_minus_base_rate": float(own_sq.mean()) - reference_brier,
             "difference_lower": float(np.quantile(differences, tail)),
             "difference_upper": float(np.quantile(differences, 1 - tail)),
         })
@@ -276,6 +223,137 @@ def forecast_for_round(round_id: str = THIRD_ISTANBUL_ROUND, outcome: str = "swa
     frame = features.round_features() if frame is None else frame
     if round_id not in set(frame["round_id"]):
         raise ValueError(f"unknown round {round_id!r}")
-    result = backtest(outcome, frame[frame["date_start"] <= frame.loc[frame["round_id"] == round_id,
-                                                                      "date_start"].iloc[0]])
+    start = frame.loc[frame["round_id"] == round_id, "date_start"].iloc[0]
+    result = backtest(outcome, frame[frame["date_start"] <= start])
     return result[result["round_id"] == round_id].reset_index(drop=True)
+
+
+# --- the track record of every question ------------------------------------------------------------------
+
+QUESTION_KINDS = {**{q: "binary" for q in methods.BINARY_QUESTIONS}, methods.PROGRESS_QUESTION: "progress",
+                  **{methods.exchange_question(k): "exchange" for k in defaults.EXCHANGE_HORIZONS_DAYS}}
+"""Every question with a track record, and its kind (which candidates, score and reference it has)."""
+
+REFERENCES = {"binary": "base_rate", "progress": "climatology", "exchange": "climatology"}
+"""The naive reference each kind of question is scored against."""
+
+
+def all_forecasts(frame: pd.DataFrame, exchanges: pd.DataFrame, first_day: pd.Timestamp, last_day: pd.Timestamp,
+                  min_history: int = DEFAULT_MIN_HISTORY) -> pd.DataFrame:
+    """The rolling-origin forecasts of every question (``QUESTION_KINDS``), one row per target and method:
+    ``question``, ``target`` (round id or origin date), ``date``, ``method``, ``p`` (yes/no questions; for
+    ``ceasefire_progress`` ``p0``..``p3``), ``outcome`` (0/1, or the progress level), ``event`` (rounds of one
+    event) or ``block`` (exchange origins), ``parties`` and ``both_sides_at_table`` (rounds)."""
+    from forecast import events
+
+    parts = [backtest(q, frame, min_history).rename(columns={"round_id": "target"}).assign(question=q)
+             for q in methods.BINARY_QUESTIONS]
+    progress = methods.progress_backtest(frame, min_history)
+    progress["event"] = progress["target"].map(dict(zip(frame["round_id"], event_clusters(frame))))
+    parts.append(progress)
+    days = events.prisoner_exchange_days(exchanges)
+    for horizon in defaults.EXCHANGE_HORIZONS_DAYS:
+        parts.append(methods.exchange_backtest(days, first_day, last_day, horizon))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _losses(part: pd.DataFrame, kind: str) -> dict[str, np.ndarray]:
+    if kind == "progress":
+        return {"rps": part["rps"].to_numpy(float)}
+    p, y = part["p"].to_numpy(float), part["outcome"].to_numpy(float)
+    return {"brier": (p - y) ** 2, "log_loss": methods.log_loss_values(p, y)}
+
+
+def score_all(forecasts: pd.DataFrame, rng: np.random.Generator, n_bootstrap: int = defaults.N_BOOTSTRAP,
+              level: float = defaults.INTERVAL_LEVEL, splits: bool = True) -> pd.DataFrame:
+    """Scores of ``all_forecasts``: one row per question, class and method with ``n``, ``brier``, ``log_loss``
+    (yes/no questions) or ``rps`` (progress), ``skill`` (1 - score / reference score, on Brier or RPS) with a
+    paired bootstrap interval (events resampled for rounds; moving blocks as long as the horizon for exchange
+    origins), and ``reference``. ``class`` is ``all`` or, with ``splits``, ``both_sides_at_table=yes|no`` and
+    ``parties=...`` for the per-round questions."""
+    rows = []
+    for question, part in forecasts.groupby("question", sort=False):
+        kind = QUESTION_KINDS[question]
+        reference = REFERENCES[kind]
+        classes = [("all", part)]
+        if splits and kind != "exchange":
+            both = part["both_sides_at_table"].astype(bool)
+            classes += [("both_sides_at_table=yes", part[both]), ("both_sides_at_table=no", part[~both])]
+            classes += [(f"parties={parties}", group) for parties, group in part.groupby("parties", sort=True)]
+        for label, rows_in_class in classes:
+            if rows_in_class.empty:
+                continue
+            by_method = {name: group.sort_values("target", kind="stable") for name, group in rows_in_class.groupby("method")}
+            ref_losses = _losses(by_method[reference], kind)
+            main = "rps" if kind == "progress" else "brier"
+            if kind == "exchange":
+                horizon = int(question.split("_")[-1].rstrip("d"))
+                samples = resample_weights(np.zeros(len(ref_losses[main])), rng, n_bootstrap,
+                                           block=int(np.ceil(horizon / defaults.EXCHANGE_ORIGIN_STEP_DAYS)))
+            else:
+                samples = resample_weights(by_method[reference]["event"].to_numpy(), rng, n_bootstrap)
+            for name, group in by_method.items():
+                losses = _losses(group, kind)
+                score = float(losses[main].mean())
+                reference_score = float(ref_losses[main].mean())
+                low, high = _skill_interval(losses[main], ref_losses[main], samples, level)
+                rows.append({"question": question, "class": label, "method": name, "n": len(group),
+                             "brier": float(losses["brier"].mean()) if "brier" in losses else np.nan,
+                             "log_loss": float(losses["log_loss"].mean()) if "log_loss" in losses else np.nan,
+                             "rps": score if kind == "progress" else np.nan,
+                             "skill": (reference_score - score) / reference_score if reference_score > 0 else np.nan,
+                             "skill_lower": low, "skill_upper": high, "reference": reference})
+    return pd.DataFrame(rows)
+
+
+def track_record(frame: pd.DataFrame | None = None, exchanges: pd.DataFrame | None = None,
+                 rng: np.random.Generator | None = None, n_bootstrap: int = defaults.N_BOOTSTRAP,
+                 as_of: pd.Timestamp | None = None, conflict: str | None = None,
+                 splits: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scores, forecasts) of every question for one conflict (default: the default conflict). ``as_of``: score
+    only targets before that day (the record a forecast made then could have shown)."""
+    from forecast import data
+
+    conflict = conflict or data.DEFAULT_CONFLICT
+    frame = features.round_features(conflict=conflict) if frame is None else frame
+    exchanges = data.load_exchanges(conflict=conflict) if exchanges is None else exchanges
+    conflicts = data.load_conflicts().set_index("conflict_id")
+    first_day = conflicts.loc[conflict, "period_start"]
+    last_day = max(frame["date_end"].max(), exchanges["date"].max()) if len(exchanges) else frame["date_end"].max()
+    if as_of is not None:
+        as_of = pd.Timestamp(as_of)
+        frame = frame[frame["date_start"] < as_of]
+        exchanges = exchanges[exchanges["date"] < as_of]
+        last_day = min(last_day, as_of - pd.Timedelta(days=1))
+    forecasts = all_forecasts(frame, exchanges, first_day, last_day)
+    rng = np.random.default_rng(defaults.SEED) if rng is None else rng
+    return score_all(forecasts, rng, n_bootstrap, splits=splits), forecasts
+
+
+def per_event_table(forecasts: pd.DataFrame, question: str, methods_shown: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """For each round where ``question`` came true: its date and what each method said before it (one column
+    per method). While yes outcomes are few, this says more than a reliability diagram."""
+    part = forecasts[(forecasts["question"] == question) & (forecasts["outcome"] == 1)]
+    table = part.pivot_table(index=["target", "date"], columns="method", values="p").reset_index()
+    shown = [m for m in (methods_shown or table.columns) if m in table.columns and m not in ("target", "date")]
+    return table[["target", "date", *shown]].sort_values("date").reset_index(drop=True)
+
+
+def record_summary(scores: pd.DataFrame, method: str = "headline") -> pd.DataFrame:
+    """One line per question: ``method``'s skill against its reference over all targets and for rounds with
+    both sides at the table or not (skill and interval in one cell each), for reports."""
+    def cell(row) -> str:
+        if row is None or pd.isna(row["skill"]):
+            return "no record"
+        return f"{row['skill']:+.2f} ({row['skill_lower']:+.2f} to {row['skill_upper']:+.2f}), n={int(row['n'])}"
+
+    chosen = scores[scores["method"] == method].set_index(["question", "class"])
+    rows = []
+    for question in dict.fromkeys(scores["question"]):
+        def get(label):
+            return chosen.loc[(question, label)] if (question, label) in chosen.index else None
+        overall = get("all")
+        rows.append({"question": question, "reference": overall["reference"] if overall is not None else "",
+                     "all targets": cell(overall), "both sides at the table": cell(get("both_sides_at_table=yes")),
+                     "one side only": cell(get("both_sides_at_table=no"))})
+    return pd.DataFrame(rows)

@@ -53,3 +53,10 @@ def ledger_csv() -> Path:
     project, outside ``data/`` (the curated tables are the versioned source of truth) and ignored by git.
     ``make clean`` never removes it."""
     return Path(os.environ.get("FORECAST_LEDGER", PROJECT_ROOT / "ledger" / "forecasts.csv"))
+
+
+def ucdp_peace_agreements_csv() -> Path:
+    """The user's own copy of the UCDP Peace Agreement Dataset v22.1 CSV (from https://ucdp.uu.se/downloads/;
+    the project never ships it): ``FORECAST_UCDP_CSV`` if set, else ``external/ucdp-peace-agreements-221.csv``
+    in the project, a folder for downloaded inputs that git ignores (``external/`` in .gitignore)."""
+    return Path(os.environ.get("FORECAST_UCDP_CSV", PROJECT_ROOT / "external" / "ucdp-peace-agreements-221.csv"))
