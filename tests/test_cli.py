@@ -217,3 +217,14 @@ def test_report_with_params_renders_a_scenario(tmp_path, run_cli):
     bad = tmp_path / "bad.yml"
     bad.write_text("parites: RU-UA\n")
     assert_clean_failure(run_cli("report", "--params", str(bad)), 1, "unknown parameter(s) parites")
+
+
+def test_backtest_table_shows_the_split_and_every_yes_outcome(run_cli):
+    process = run_cli("backtest", "--question", "swap_agreed", "--bootstrap", "100")
+    assert process.returncode == 0, process.stderr
+    assert "headline by class: both_sides_at_table=yes: skill" in process.stdout
+    rounds = features.round_features()
+    scored = rounds.iloc[5:]
+    yes = int(scored["swap_agreed"].fillna(False).sum())
+    assert f"every yes outcome ({yes}) and what the methods said before it" in process.stdout
+    assert "2025-07-23-istanbul" in process.stdout and "nan" not in process.stdout.lower()

@@ -182,3 +182,26 @@ def test_the_benchmark_prints_the_promised_json():
     rows = json.loads(process.stdout)
     assert [(row["methods"], row["rounds"]) for row in rows] == [("rates", 60), ("logistic", 60)]
     assert all(row["seconds"] > 0 for row in rows)
+
+
+def test_predict_answers_within_three_and_a_half_pandas_imports():
+    """`forecast predict` (warm cache) takes at most 3.5 times as long as `python -c "import pandas"`; the best
+    of three runs of each, so that a busy machine does not decide."""
+    import subprocess
+    import sys
+    import time
+
+    def best_of_three(command):
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True, timeout=120)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    predict = [sys.executable, "-m", "forecast", "predict", "--date", "2026-06-01", "--parties", "US-RU-UA",
+               "--level", "senior_officials"]
+    subprocess.run(predict, capture_output=True, check=True, timeout=120)  # fills the table cache
+    ratio = best_of_three(predict) / best_of_three([sys.executable, "-c", "import pandas"])
+    print(f"predict / import pandas = {ratio:.2f}")
+    assert ratio <= 3.5

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 PRIORS: dict[str, tuple[float, float]] = {"jeffreys": (0.5, 0.5), "uniform": (1.0, 1.0)}
 """Named Beta priors (a, b)."""
@@ -69,10 +69,11 @@ def beta_rate(successes: float, trials: float, prior: str | tuple[float, float] 
     _check_level(level)
     if trials < 0 or successes < 0 or successes > trials:
         raise ValueError(f"need 0 <= successes <= trials, got {successes} of {trials}")
-    posterior = stats.beta(a + successes, b + trials - successes)
-    tail = (1 - level) / 2
+    post_a, post_b = a + successes, b + trials - successes  # Beta posterior; quantiles by the inverse
+    tail = (1 - level) / 2                                   # regularised incomplete beta (scipy.special)
     return Rate(successes=successes, trials=trials, prior=name, prior_a=a, prior_b=b, level=level,
-                mean=float(posterior.mean()), lower=float(posterior.ppf(tail)), upper=float(posterior.ppf(1 - tail)))
+                mean=float(post_a / (post_a + post_b)), lower=float(special.betaincinv(post_a, post_b, tail)),
+                upper=float(special.betaincinv(post_a, post_b, 1 - tail)))
 
 
 def recency_weights(dates: pd.Series, as_of: pd.Timestamp, half_life_days: float | None) -> np.ndarray:
@@ -131,9 +132,9 @@ class EventRate:
 
     def per(self, days: float = 30.0) -> tuple[float, float, float]:
         """Mean and interval of the expected number of events in ``days`` days."""
-        posterior = stats.gamma(self.shape, scale=1 / self.rate)
-        tail = (1 - self.level) / 2
-        return (days * self.shape / self.rate, days * float(posterior.ppf(tail)), days * float(posterior.ppf(1 - tail)))
+        tail = (1 - self.level) / 2  # Gamma(shape, rate) quantiles by the inverse regularised incomplete gamma
+        low, high = (float(special.gammaincinv(self.shape, q)) / self.rate for q in (tail, 1 - tail))
+        return (days * self.shape / self.rate, days * low, days * high)
 
     def prob_at_least_one(self, days: float) -> tuple[float, float, float]:
         """P(at least one event in the next ``days`` days): the posterior predictive, then the interval.

@@ -317,6 +317,12 @@ def cmd_backtest(args) -> int:
         if len(split):
             print("  headline by class: " + "; ".join(f"{row['class']}: {_skill_text(row)}"
                                                       for row in split.to_dict("records")))
+        if kind == "binary":
+            events_table = evaluate.per_event_table(forecasts, question, ("base_rate", "class:both_sides_at_table",
+                                                                          "logistic", "headline"))
+            print(f"  every yes outcome ({len(events_table)}) and what the methods said before it:")
+            events_table["date"] = events_table["date"].dt.strftime("%Y-%m-%d")
+            _emit(events_table, False)
     return 0
 
 

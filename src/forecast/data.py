@@ -14,11 +14,13 @@ return the rows of one conflict (default ``DEFAULT_CONFLICT``) or, with ``confli
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from forecast import paths
 from forecast.changelog import dataset_version  # noqa: F401  (re-exported as data.dataset_version)
@@ -27,6 +29,9 @@ from forecast.codes import (  # noqa: F401  (re-exported: data.LEVELS, ...)
     URL_SEPARATOR,
 )
 from forecast.errors import DataError
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
 from forecast.schema import (
     Field, empty_or_zero, finish, id_starts_with_date, is_iso_date, is_urls, read_text_table, table_schema, typed,
     validate, wide_check,
@@ -209,6 +214,39 @@ def _exchanges_schema(round_conflicts: dict[str, str], conflict_ids: set[str]) -
 
 # --- loading -------------------------------------------------------------------------------------------------
 
+CACHE_FORMAT = "1"
+"""Bump to invalidate every cached table (the cache key also covers the files and this package's schema code)."""
+
+
+def _cache_key(files: list[Path | None]) -> str:
+    """SHA-256 of the files a loaded table depends on and of the code that validates and types it."""
+    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    here = Path(__file__).parent
+    for path in [*files, here / "data.py", here / "schema.py", here / "codes.py"]:
+        digest.update(str(path).encode() if path is not None else b"-")
+        digest.update(Path(path).read_bytes() if path is not None and Path(path).is_file() else b"missing")
+    return digest.hexdigest()[:32]
+
+
+def _cached(kind: str, files: list[Path | None], build) -> pd.DataFrame:
+    """The validated, typed table from the cache when its files and the schema code are unchanged; otherwise
+    ``build()`` (which validates, raising DataError on any problem; errors are never cached) and store it."""
+    target = paths.cache_dir() / f"{kind}-{_cache_key(files)}.pkl"
+    if target.is_file():
+        try:
+            return pd.read_pickle(target)
+        except Exception:  # a cache file from another pandas, or cut short: rebuild it
+            pass
+    frame = build()
+    try:
+        from forecast import atomic
+
+        atomic.write_bytes(target, pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a read-only checkout still works, only slower
+    return frame
+
+
 def _unlisted_sources(path: Path, frame: pd.DataFrame, listed_urls: set[str] | None) -> list[str]:
     """Every cited URL must be described (publisher, title, date) in sources.csv."""
     if listed_urls is None or "sources" not in frame:
@@ -257,20 +295,29 @@ def load_conflicts(path: str | Path | None = None, sources_path: str | Path | No
     """The conflicts the tables cover, one row each: the two warring sides (names, short names, the ``parties``
     codes that count as each side), type and period."""
     path = Path(path or paths.conflicts_csv())
-    listed, problems = _source_urls(_default(sources_path, paths.sources_csv))
-    frame = read_text_table(path)
-    problems += validate(path, frame, _conflicts_schema(), CONFLICT_FIELDS)
-    problems += _unlisted_sources(path, frame, listed)
-    finish(problems)
-    return typed(frame, CONFLICT_FIELDS).reset_index(drop=True)
+    sources = _default(sources_path, paths.sources_csv)
+
+    def build() -> pd.DataFrame:
+        listed, problems = _source_urls(sources)
+        frame = read_text_table(path)
+        problems += validate(path, frame, _conflicts_schema(), CONFLICT_FIELDS)
+        problems += _unlisted_sources(path, frame, listed)
+        finish(problems)
+        return typed(frame, CONFLICT_FIELDS).reset_index(drop=True)
+
+    return _cached("conflicts", [path, sources], build)
 
 
 def load_sources(path: str | Path | None = None) -> pd.DataFrame:
     """Sources cited by the tables: url, publisher, title, published (date the item was published)."""
     path = Path(path or paths.sources_csv())
-    frame = read_text_table(path)
-    finish(validate(path, frame, table_schema(SOURCE_FIELDS, name="sources"), SOURCE_FIELDS))
-    return typed(frame, SOURCE_FIELDS).reset_index(drop=True)
+
+    def build() -> pd.DataFrame:
+        frame = read_text_table(path)
+        finish(validate(path, frame, table_schema(SOURCE_FIELDS, name="sources"), SOURCE_FIELDS))
+        return typed(frame, SOURCE_FIELDS).reset_index(drop=True)
+
+    return _cached("sources", [path], build)
 
 
 def load_rounds(path: str | Path | None = None, sources_path: str | Path | None = "default",
@@ -282,14 +329,19 @@ def load_rounds(path: str | Path | None = None, sources_path: str | Path | None 
     those in data/; ``None`` skips the sources cross-check, e.g. for a stand-alone copy of the table).
     """
     path = Path(path or paths.rounds_csv())
-    listed, problems = _source_urls(_default(sources_path, paths.sources_csv))
-    conflicts = _conflicts_text(Path(_default(conflicts_path, paths.conflicts_csv) or paths.conflicts_csv()))
-    frame = read_text_table(path)
-    problems += validate(path, frame, _rounds_schema(conflicts), ROUND_FIELDS)
-    problems += _unlisted_sources(path, frame, listed)
-    finish(problems)
-    rounds = typed(frame, ROUND_FIELDS).sort_values(["date_start", "round_id"], kind="stable").reset_index(drop=True)
-    return _select(rounds, conflict, set(conflicts["conflict_id"])).reset_index(drop=True)
+    sources = _default(sources_path, paths.sources_csv)
+    conflicts_file = Path(_default(conflicts_path, paths.conflicts_csv) or paths.conflicts_csv())
+
+    def build() -> pd.DataFrame:
+        listed, problems = _source_urls(sources)
+        frame = read_text_table(path)
+        problems += validate(path, frame, _rounds_schema(_conflicts_text(conflicts_file)), ROUND_FIELDS)
+        problems += _unlisted_sources(path, frame, listed)
+        finish(problems)
+        return typed(frame, ROUND_FIELDS).sort_values(["date_start", "round_id"], kind="stable").reset_index(drop=True)
+
+    rounds = _cached("rounds", [path, sources, conflicts_file], build)
+    return _select(rounds, conflict, set(_conflicts_text(conflicts_file)["conflict_id"])).reset_index(drop=True)
 
 
 def load_exchanges(path: str | Path | None = None, rounds_path: str | Path | None = None,
@@ -302,17 +354,22 @@ def load_exchanges(path: str | Path | None = None, rounds_path: str | Path | Non
     """
     path = Path(path or paths.exchanges_csv())
     rounds_file = Path(rounds_path or paths.rounds_csv())
-    listed, problems = _source_urls(_default(sources_path, paths.sources_csv))
-    conflicts = _conflicts_text(Path(_default(conflicts_path, paths.conflicts_csv) or paths.conflicts_csv()))
-    rounds_text = read_text_table(rounds_file)
-    round_conflicts = dict(zip(rounds_text.get("round_id", []), rounds_text.get("conflict", [])))
-    frame = read_text_table(path)
-    problems += validate(path, frame, _exchanges_schema(round_conflicts, set(conflicts["conflict_id"])),
-                         EXCHANGE_FIELDS)
-    problems += _unlisted_sources(path, frame, listed)
-    finish(problems)
-    exchanges = typed(frame, EXCHANGE_FIELDS).sort_values(["date", "exchange_id"], kind="stable").reset_index(drop=True)
-    return _select(exchanges, conflict, set(conflicts["conflict_id"])).reset_index(drop=True)
+    sources = _default(sources_path, paths.sources_csv)
+    conflicts_file = Path(_default(conflicts_path, paths.conflicts_csv) or paths.conflicts_csv())
+
+    def build() -> pd.DataFrame:
+        listed, problems = _source_urls(sources)
+        conflict_ids = set(_conflicts_text(conflicts_file)["conflict_id"])
+        rounds_text = read_text_table(rounds_file)
+        round_conflicts = dict(zip(rounds_text.get("round_id", []), rounds_text.get("conflict", [])))
+        frame = read_text_table(path)
+        problems += validate(path, frame, _exchanges_schema(round_conflicts, conflict_ids), EXCHANGE_FIELDS)
+        problems += _unlisted_sources(path, frame, listed)
+        finish(problems)
+        return typed(frame, EXCHANGE_FIELDS).sort_values(["date", "exchange_id"], kind="stable").reset_index(drop=True)
+
+    exchanges = _cached("exchanges", [path, rounds_file, sources, conflicts_file], build)
+    return _select(exchanges, conflict, set(_conflicts_text(conflicts_file)["conflict_id"])).reset_index(drop=True)
 
 
 # --- what reports say about the data ---------------------------------------------------------------------

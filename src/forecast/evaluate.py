@@ -159,8 +159,10 @@ def resample_weights(groups: np.ndarray, rng: np.random.Generator, n_bootstrap: 
         np.add.at(edges, (rows, np.minimum(starts.ravel() + block, n)), -1)
         return np.cumsum(edges, axis=1)[:, :n]
     labels, members = np.unique(groups, return_inverse=True)
-    draws = rng.integers(0, len(labels), size=(n_bootstrap, len(labels)))
-    counts = np.stack([np.bincount(row, minlength=len(labels)) for row in draws]) if len(labels) else np.zeros((n_bootstrap, 0))
+    if len(labels) == 0:
+        return np.zeros((n_bootstrap, 0))
+    # drawing len(labels) groups with replacement = multinomial counts with equal cell probabilities
+    counts = rng.multinomial(len(labels), np.full(len(labels), 1 / len(labels)), size=n_bootstrap)
     return counts[:, members].astype(float)
 
 

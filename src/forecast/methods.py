@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from forecast import defaults
 
@@ -107,14 +107,15 @@ def _class_codes(frame: pd.DataFrame, column: str) -> np.ndarray:
     return pd.factorize(values)[0]
 
 
-def binary_forecasts(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
+def binary_forecasts(frame: pd.DataFrame, outcome: str, only: np.ndarray | None = None) -> pd.DataFrame:
     """Every candidate's P(outcome) for every round of ``frame`` (time order), from the rounds before it.
 
     Returns one row per round: ``round_id``, ``n_history`` and one column per candidate (``binary_candidates``).
-    Rows with no history get the prior (0.5); the backtest skips them (``MIN_HISTORY``).
+    Rows with no history get the prior (0.5); the backtest skips them (``MIN_HISTORY``). ``only``: positions of the
+    rounds whose logistic forecast is needed (the others get the base rate there), to spare refits.
     """
     result, positions, y, n = rate_forecasts(frame, outcome)
-    result["logistic"] = _logistic_forecasts(frame, positions, y, n, result["base_rate"])
+    result["logistic"] = _logistic_forecasts(frame, positions, y, n, result["base_rate"], only)
     return pd.DataFrame(result)
 
 
@@ -145,7 +146,7 @@ def rate_forecasts(frame: pd.DataFrame, outcome: str) -> tuple[dict, np.ndarray,
     return result, positions, y, n
 
 
-def _logistic_forecasts(frame, positions, y, n, base) -> np.ndarray:
+def _logistic_forecasts(frame, positions, y, n, base, only: np.ndarray | None = None) -> np.ndarray:
     """Firth logistic on PREDICTORS, refitted for each round on the rounds before it, from grouped counts per
     design cell (both sides 0/1 x level 0-3), each fit started from zero as the plain loop does. Falls back to the base
     rate when the round lacks a predictor or its history has fewer than MIN_HISTORY usable rounds."""
@@ -158,7 +159,7 @@ def _logistic_forecasts(frame, positions, y, n, base) -> np.ndarray:
     design_both = np.repeat([0.0, 1.0], 4)
     design_level = np.tile(np.arange(4.0), 2)
     result = base.copy()
-    for index in np.argsort(frame["date_start"].to_numpy(), kind="stable"):
+    for index in (np.argsort(frame["date_start"].to_numpy(), kind="stable") if only is None else only):
         if cell[index] < 0:
             continue
         trials = cell_n[:, n[index]]
@@ -182,7 +183,7 @@ def _logistic_forecasts(frame, positions, y, n, base) -> np.ndarray:
 
 
 def firth_grouped(design: np.ndarray, successes: np.ndarray, trials: np.ndarray, start: np.ndarray | None = None,
-                  tolerance: float = 1e-12, max_iterations: int = 200, max_step: float = 5.0) -> np.ndarray:
+                  tolerance: float = 1e-9, max_iterations: int = 200, max_step: float = 5.0) -> np.ndarray:
     """Firth's penalised-likelihood logistic fit on grouped binomial data (rows = design cells), by Newton steps
     on the modified score, capped at ``max_step`` and halved until the penalised log-likelihood does not fall (as
     ``forecast.models.firth_logit`` and R's logistf do). Equal to the ungrouped fit on the same rounds."""
@@ -490,15 +491,15 @@ def beta_interval(successes: float, trials: float, a: float = 0.5, b: float = 0.
                   level: float = defaults.INTERVAL_LEVEL) -> tuple[float, float]:
     """Equal-tailed interval of the Beta(a + k, b + n - k) posterior."""
     tail = (1 - level) / 2
-    posterior = stats.beta(a + successes, b + trials - successes)
-    return float(posterior.ppf(tail)), float(posterior.ppf(1 - tail))
+    post_a, post_b = a + successes, b + trials - successes
+    return float(special.betaincinv(post_a, post_b, tail)), float(special.betaincinv(post_a, post_b, 1 - tail))
 
 
 # --- one forecast with its reasoning ------------------------------------------------------------------------
 
 def _logit_normal_cdf(grid: np.ndarray, mean: float, sd: float) -> np.ndarray:
     inside = np.clip(grid, 1e-12, 1 - 1e-12)
-    return stats.norm.cdf((np.log(inside / (1 - inside)) - mean) / max(sd, 1e-9))
+    return special.ndtr((np.log(inside / (1 - inside)) - mean) / max(sd, 1e-9))
 
 
 def _mixture_interval(cdfs: list[np.ndarray], grid: np.ndarray, level: float) -> tuple[float, float]:
@@ -513,7 +514,8 @@ def round_steps(frame: pd.DataFrame, target_id: str, outcome: str, level: float 
     each candidate with its interval and the rounds behind it, then the headline (their equal-weight mean, with
     the interval of the equal-weight mixture of their posteriors). The probabilities are those of
     ``binary_forecasts``, so the backtest scores exactly these methods."""
-    wide = binary_forecasts(frame, outcome).set_index("round_id")
+    position = np.flatnonzero(frame["round_id"].to_numpy() == target_id)
+    wide = binary_forecasts(frame, outcome, only=position).set_index("round_id")
     row = frame.set_index("round_id").loc[target_id]
     history = frame[(frame["date_end"] < row["date_start"]) & frame[outcome].notna()]
     y = history[outcome].astype(float)
@@ -523,8 +525,8 @@ def round_steps(frame: pd.DataFrame, target_id: str, outcome: str, level: float 
     steps, cdfs = [], []
 
     def add(method, p, a, b, reference_class, size, note, warning=""):
-        lower, upper = float(stats.beta.ppf((1 - level) / 2, a, b)), float(stats.beta.ppf((1 + level) / 2, a, b))
-        cdfs.append(stats.beta.cdf(grid, a, b))
+        lower, upper = float(special.betaincinv(a, b, (1 - level) / 2)), float(special.betaincinv(a, b, (1 + level) / 2))
+        cdfs.append(special.betainc(a, b, grid))
         steps.append(dict(method=method, p=float(p), lower=lower, upper=upper, reference_class=reference_class,
                           n=size, note=note, warning=warning))
 
@@ -549,7 +551,7 @@ def round_steps(frame: pd.DataFrame, target_id: str, outcome: str, level: float 
             "base rate (as the backtest does)")
     else:
         mean, sd, used = fitted
-        tail = stats.norm.ppf((1 + level) / 2)
+        tail = float(special.ndtri((1 + level) / 2))
         cdfs.append(_logit_normal_cdf(grid, mean, sd))
         steps.append(dict(method="logistic", p=p_logistic, lower=float(1 / (1 + np.exp(-(mean - tail * sd)))),
                           upper=float(1 / (1 + np.exp(-(mean + tail * sd)))),

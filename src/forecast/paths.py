@@ -48,6 +48,12 @@ def changelog_md() -> Path:
     return data_dir() / "CHANGELOG.md"
 
 
+def cache_dir() -> Path:
+    """Validated tables, pickled by the hash of their files and of the schema code (``FORECAST_CACHE_DIR``
+    overrides; ignored by git; safe to delete)."""
+    return Path(os.environ.get("FORECAST_CACHE_DIR", PROJECT_ROOT / ".cache"))
+
+
 def ledger_csv() -> Path:
     """Default forecast ledger (issued forecasts and their resolutions): ``ledger/forecasts.csv`` in the
     project, outside ``data/`` (the curated tables are the versioned source of truth) and ignored by git.

@@ -12,12 +12,15 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from forecast.codes import LIST_SEPARATOR, URL_SEPARATOR
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 from forecast.errors import DataError
 
 
@@ -96,6 +99,8 @@ def element_check(field: Field):
 
 
 def column_schema(field: Field) -> pa.Column:
+    import pandera.pandas as pa  # imported on first validation only: loading from the cache does not need it
+
     checks = []
     if field.required:
         checks.append(pa.Check(lambda s: s != "", error=f"a value, not empty ({expectation(field)})"))
@@ -120,10 +125,14 @@ def wide_check(column: str, expected: str, rule) -> pa.Check:
         except KeyError:
             return pd.Series(True, index=frame.index)
 
+    import pandera.pandas as pa
+
     return pa.Check(check, error=f"{column}{WIDE_MARK}{expected}")
 
 
 def table_schema(fields: tuple[Field, ...], wide_checks=(), name: str = "") -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         {field.name: column_schema(field) for field in fields},
         checks=list(wide_checks), strict=True, ordered=True, name=name,
@@ -220,6 +229,8 @@ def describe_failures(path: Path, error: pa.errors.SchemaErrors, fields: tuple[F
 
 
 def validate(path: Path, frame: pd.DataFrame, schema: pa.DataFrameSchema, fields) -> list[str]:
+    import pandera.pandas as pa
+
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
