@@ -189,3 +189,11 @@ def test_progress_says_running_only_when_a_worker_starts_the_job(tmp_path, monke
     assert said.index("  running  97-first") < said.index("(built 97-first)") < said.index("  running  98-second"), (
         "with one worker, the second job runs only once the first is built")
     assert said[-1].startswith("Done in ")
+
+
+@pytest.mark.parametrize("stem", [nb.stem for nb in NOTEBOOKS])
+def test_reports_never_show_nan(built, stem):
+    out_dir, _, _ = built
+    text = re.sub(r'data:image/[^"]+"', '"', (out_dir / f"{stem}.html").read_text())
+    for shown in ("NaN", "&lt;NA&gt;", "NaT", "nan%"):
+        assert not re.search(rf"(?<![\w]){re.escape(shown)}(?![\w])", text), f"{stem} shows {shown}"

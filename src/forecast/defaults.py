@@ -26,7 +26,7 @@ k successes has rate (k + m * parent) / (n + m); an empty class has its parent's
 PREDICTORS = ("both_sides_at_table", "level_rank")
 """Terms of the logistic candidate: both warring sides at the table, and the delegations' rank (0-3)."""
 
-CLASS_COLUMNS = ("both_sides_at_table", "parties", "level")
+CLASS_COLUMNS = ("both_sides_at_table", "parties", "primary_mediator", "level")
 """Reference classes the suite offers as candidates and in its tables (each shrunk toward all earlier rounds)."""
 
 HEADLINE_MIN_SCORED = 10

@@ -597,13 +597,55 @@ def _logistic_fit(history: pd.DataFrame, target: pd.Series, outcome: str) -> tup
 def exchange_steps(exchange_days: pd.Series, first_day: pd.Timestamp, origin: pd.Timestamp, horizon: int,
                    level: float = defaults.INTERVAL_LEVEL) -> list[dict]:
     """P(at least one prisoner exchange in the ``horizon`` days after ``origin``), each candidate and the headline
-    (their mean), from the exchanges up to ``origin``. Intervals: the candidates' range (the headline's)."""
-    forecasts = exchange_forecasts(exchange_days, pd.DatetimeIndex([origin]), horizon, first_day)
-    steps = [dict(method=name, p=float(values[0]), reference_class=f"exchanges up to {origin:%Y-%m-%d}")
-             for name, values in forecasts.items()]
-    values = [step["p"] for step in steps]
-    for step in steps:
-        step.update(lower=np.nan, upper=np.nan)
-    steps.append(dict(method="headline", p=float(np.mean(values)), lower=float(min(values)), upper=float(max(values)),
-                      reference_class=f"equal-weight mean of {len(values)} candidates (range of the candidates)"))
+    (their mean), from the exchanges up to ``origin``, each with an interval: for the Poisson candidates
+    1 - exp(-horizon * rate) at the rate's Gamma posterior quantiles; for climatology the Jeffreys interval of the
+    share of windows, counting the overlapping windows as one per ``horizon`` days; for the headline the
+    equal-weight mixture of those distributions."""
+    origins = pd.DatetimeIndex([origin])
+    forecasts = exchange_forecasts(exchange_days, origins, horizon, first_day)
+    counts = _exchange_counts(exchange_days, origin, horizon, first_day)
+    tail = (1 - level) / 2
+    grid = np.linspace(0, 1, 4001)
+    steps, cdfs = [], []
+    a, b = counts["windows_with"] / horizon + 0.5, (counts["windows"] - counts["windows_with"]) / horizon + 0.5
+    steps.append(dict(method="climatology", p=float(forecasts["climatology"][0]),
+                      lower=float(special.betaincinv(a, b, tail)), upper=float(special.betaincinv(a, b, 1 - tail)),
+                      reference_class=f"{int(counts['windows'])} past {horizon}-day windows, {int(counts['windows_with'])} "
+                                      "with an exchange"))
+    cdfs.append(special.betainc(a, b, grid))
+    for name, events, exposure in (("poisson_365d", counts["events"], counts["exposure"]),
+                                   ("poisson_half_life", counts["weighted"], counts["weighted_exposure"]),
+                                   ("episodes", counts["episodes"], counts["exposure"])):
+        shape = 0.5 + events
+        low, high = (float(special.gammaincinv(shape, q)) / exposure for q in (tail, 1 - tail))
+        steps.append(dict(method=name, p=float(forecasts[name][0]), lower=float(1 - np.exp(-horizon * low)),
+                          upper=float(1 - np.exp(-horizon * high)),
+                          reference_class=f"{events:.3g} {'episodes' if name == 'episodes' else 'exchange days'} in "
+                                          f"{exposure:.0f} days of exposure"))
+        # P(at least one) <= x  <=>  rate <= -log(1 - x) / horizon
+        rates = -np.log(np.clip(1 - grid, 1e-300, 1)) / horizon
+        cdfs.append(special.gammainc(shape, rates * exposure))
+    headline = float(np.mean([step["p"] for step in steps]))
+    lower, upper = _mixture_interval(cdfs, grid, level)
+    steps.append(dict(method="headline", p=headline, lower=min(lower, headline), upper=max(upper, headline),
+                      reference_class=f"equal-weight mean of {len(cdfs)} candidates"))
     return steps
+
+
+def _exchange_counts(exchange_days: pd.Series, origin: pd.Timestamp, horizon: int, first_day: pd.Timestamp) -> dict:
+    """The counts behind ``exchange_forecasts`` at one origin (for the intervals of ``exchange_steps``)."""
+    day0 = pd.Timestamp(first_day)
+    days = np.unique(((pd.to_datetime(exchange_days) - day0).dt.days).to_numpy())
+    days = days[days >= 0]
+    at = int((pd.Timestamp(origin) - day0).days)
+    history = defaults.EXCHANGE_HISTORY_DAYS
+    lower = max(at - history, 0)
+    recent = days[(days <= at) & (days > lower)]
+    starts = np.arange(0, max(at - horizon + 1, 0))
+    windows_with = sum(bool(((days > s) & (days <= s + horizon)).any()) for s in starts)
+    half_life = defaults.HALF_LIFE_DAYS
+    episodes = _episode_starts(days)
+    return {"windows": len(starts), "windows_with": windows_with, "events": float(len(recent)),
+            "exposure": float(at - lower), "weighted": float(np.sum(0.5 ** ((at - recent) / half_life))),
+            "weighted_exposure": float(half_life / np.log(2) * (1 - 0.5 ** ((at - lower) / half_life))),
+            "episodes": float(np.sum((episodes <= at) & (episodes > lower)))}

@@ -83,6 +83,20 @@ def header(parameters: dict) -> "IPython.display.Markdown":  # noqa: F821
                     f"**Package:** talks-forecast {__version__}; built {dt.datetime.now():%Y-%m-%d %H:%M}.")
 
 
+def table(frame, precision: int = 3, index: bool | None = None):
+    """A frame as a reader should see it in a report: missing values as ``n/a`` (never NaN or <NA>), floats to
+    ``precision`` decimals, and no 0..N index column (``index=None`` hides a plain RangeIndex). Anything that is
+    not a frame is returned as it is."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    styler = frame.style.format(precision=precision, na_rep="n/a")
+    if index is False or (index is None and isinstance(frame.index, pd.RangeIndex)):
+        styler = styler.hide(axis="index")
+    return styler
+
+
 # --- jobs ------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
