@@ -194,7 +194,16 @@ def cmd_base_rate(args) -> int:
 
     from forecast import base_rates, data, features
 
-    frame = features.round_features()
+    if args.across_conflicts:
+        from forecast import pooling
+
+        moves = pooling.estimate_moves(args.outcome, level=args.interval)
+        _emit(moves, args.json, f"P({args.outcome}) for a round with both sides at the table, as the reference "
+                                f"class widens ({args.interval:.0%} intervals; dataset {data.dataset_version()}): "
+                                "1 the conflict's rounds, 2 its both-sides rounds, 3 pooled across conflicts "
+                                "(hierarchical beta-binomial), 4 a new conflict")
+        return 0
+    frame = features.round_features(conflict=args.conflict)
     if args.by and args.by not in frame:
         raise UsageError(f"forecast base-rate: unknown --by column {args.by!r}; try parties, year, level, "
                          "format, primary_mediator, both_sides_at_table")
@@ -210,7 +219,7 @@ def cmd_base_rate(args) -> int:
     empty = table["trials"] == 0
     _warn([f"class {group!r}: no rounds with a known {args.outcome}, left out" for group in table.loc[empty, "group"]])
     _emit(table[~empty], args.json, f"P({args.outcome}) by {args.by or 'all rounds'}, {args.interval:.0%} intervals, "
-                                    f"{args.prior} prior ({data.provenance().line()})")
+                                    f"{args.prior} prior ({data.provenance(conflict=args.conflict).line()})")
     return 0
 
 
@@ -279,6 +288,26 @@ def cmd_backtest(args) -> int:
 
     from forecast import evaluate, methods
 
+    if args.pooling:
+        from forecast import features, pooling
+
+        frame = features.round_features(conflict=None)
+        if args.as_of:
+            frame = frame[frame["date_start"] < pd.Timestamp(args.as_of)]
+        chosen = [q for q in (args.question or methods.BINARY_QUESTIONS) if q in methods.BINARY_QUESTIONS]
+        forecasts = pd.concat([pooling.pooled_forecasts(frame, question) for question in chosen], ignore_index=True)
+        scores = pooling.pooling_scores(forecasts, np.random.default_rng(args.seed), args.bootstrap)
+        if args.json:
+            print(json.dumps({"scores": json.loads(scores.to_json(orient="records", double_precision=15)),
+                              "forecasts": json.loads(forecasts.drop(columns=["event"]).to_json(
+                                  orient="records", date_format="iso", double_precision=15))}))
+            return 0
+        print("Pooling across conflicts, rolling origin: within each conflict (base_rate = the conflict's own "
+              "rounds, pooled = hierarchical beta-binomial, complete_pooling = all conflicts as one) and leaving "
+              "each conflict out (new_conflict = the model's predictive from the other conflicts, against "
+              "no_history = 0.5). Skill is Brier skill against the scheme's reference.")
+        _emit(scores[scores["conflict"] == "all conflicts"].drop(columns=["conflict"]), False)
+        return 0
     scores, forecasts = evaluate.track_record(rng=np.random.default_rng(args.seed), n_bootstrap=args.bootstrap,
                                               as_of=pd.Timestamp(args.as_of) if args.as_of else None,
                                               conflict=args.conflict)
@@ -423,6 +452,11 @@ def build_parser() -> Parser:
     command.add_argument("--by", help="group by this column (e.g. parties, year, level, both_sides_at_table)")
     command.add_argument("--where", help='restrict rounds first, pandas query syntax, e.g. "year >= 2025"')
     command.add_argument("--prior", default="jeffreys", choices=["jeffreys", "uniform"], help="Beta prior")
+    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
+                         help=f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
+    command.add_argument("--across-conflicts", action="store_true",
+                         help="how the rate of a both-sides round moves from each conflict's own rounds to the rate "
+                              "pooled across conflicts and to a new conflict's")
     command.add_argument("--interval", type=interval_mass, default=0.9,
                          help="interval mass, strictly between 0 and 1 (default 0.9)")
     command.add_argument("--json", action="store_true", help="machine-readable output")
@@ -461,6 +495,8 @@ def build_parser() -> Parser:
     command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
                          help=f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
     command.add_argument("--as-of", type=iso_date, help="score only targets before this day")
+    command.add_argument("--pooling", action="store_true",
+                         help="score pooling across conflicts (within each conflict and leaving each out) instead")
     command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=defaults.N_BOOTSTRAP,
                          help=f"bootstrap resamples for skill intervals, 100 or more (default {defaults.N_BOOTSTRAP})")
     command.add_argument("--seed", type=int, default=defaults.SEED, help="seed of the bootstrap")

@@ -151,3 +151,22 @@ def at_least_one_curve(ax, event_rate, max_days: int = 120, title: str | None = 
     ax.legend(loc="lower right")
     ax.set_title(title or "Chance of at least one exchange")
     return ax
+
+
+def estimate_moves(ax, moves: pd.DataFrame, title: str | None = None):
+    """How a rate moves across reference classes (``pooling.estimate_moves``): one row per conflict, the four
+    steps as points with their intervals, left to right from the conflict's own rounds to a new conflict."""
+    conflicts = list(dict.fromkeys(moves["conflict"]))
+    offsets = {1: -0.27, 2: -0.09, 3: 0.09, 4: 0.27}
+    colours = {1: "#444444", 2: "#1f77b4", 3: "#2ca02c", 4: "#aaaaaa"}
+    for step, part in moves.groupby("step"):
+        y = [conflicts.index(c) + offsets[step] for c in part["conflict"]]
+        ax.errorbar(part["mean"], y, xerr=[part["mean"] - part["lower"], part["upper"] - part["mean"]], fmt="o",
+                    color=colours[step], capsize=2, markersize=4, label=part["reference_class"].iloc[0])
+    ax.set_yticks(range(len(conflicts)), conflicts)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("rate (posterior mean and interval)")
+    ax.legend(loc="lower right", fontsize=7)
+    ax.set_title(title or "How the estimate moves across reference classes")
+    return ax

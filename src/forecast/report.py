@@ -78,7 +78,8 @@ def header(parameters: dict) -> "IPython.display.Markdown":  # noqa: F821
     from IPython.display import Markdown
 
     shown = ", ".join(f"`{name}` = `{value!r}`" for name, value in parameters.items()) or "none"
-    return Markdown(f"**Provenance.** {data.provenance().line()}  \n"
+    conflict = parameters.get("conflict", data.DEFAULT_CONFLICT)
+    return Markdown(f"**Provenance.** {data.provenance(conflict=conflict).line()}  \n"
                     f"**Parameters:** {shown}  \n"
                     f"**Package:** talks-forecast {__version__}; built {dt.datetime.now():%Y-%m-%d %H:%M}.")
 
