@@ -352,3 +352,12 @@ def test_the_default_ledger_is_outside_data_and_ignored_by_git():
     assert paths.data_dir() not in default.parents
     ignored = subprocess.run(["git", "check-ignore", "-q", str(default)], cwd=paths.PROJECT_ROOT)
     assert ignored.returncode == 0, f"{default} is not ignored by git"
+
+
+def test_resolve_from_data_uses_the_conflict_asked_for(tmp_path, run_cli):
+    path = tmp_path / "forecasts.csv"
+    ledger.log("Yemen exchange by mid-April 2023?", "exchange_by", "2023-04-20", 0.5, "m", path=path, base_rate=0.5,
+               issued_at="2023-04-01T00:00:00+00:00")
+    process = run_cli("resolve", "--from-data", "--conflict", "yemen", "--ledger", path)
+    assert process.returncode == 0, process.stderr
+    assert "resolved F0001 as yes: exchange 2023-04-08-ye-p on 2023-04-08" in process.stdout

@@ -391,7 +391,7 @@ def cmd_resolve(args) -> int:
         if args.forecast_id or args.outcome:
             raise UsageError("forecast resolve: --from-data resolves every open forecast the tables settle; "
                              "give it without a forecast id or --outcome")
-        report = ledger.resolve_from_data(args.ledger)
+        report = ledger.resolve_from_data(args.ledger, conflict=args.conflict)
         for item in report:
             verb = f"resolved {item.forecast_id} as {item.resolution}" if item.resolution else f"left {item.forecast_id} open"
             print(f"{verb}: {item.reason}")
@@ -535,6 +535,9 @@ def build_parser() -> Parser:
     command.add_argument("forecast_id", nargs="?", help="id of the logged forecast")
     command.add_argument("--outcome", choices=["yes", "no"], help="what happened")
     command.add_argument("--from-data", action="store_true", help="resolve what the tables settle, print each")
+    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
+                         help=f"with --from-data: the conflict whose tables settle the questions (default "
+                              f"{codes.DEFAULT_CONFLICT})")
     command.add_argument("--ledger", type=Path, help=ledger_help)
 
     command = add("score", cmd_score, "Brier, log loss, skill and calibration of resolved forecasts")

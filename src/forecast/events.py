@@ -42,10 +42,12 @@ class Tables:
     last_day: dt.date
 
     @classmethod
-    def load(cls, rounds: pd.DataFrame | None = None, exchanges: pd.DataFrame | None = None) -> "Tables":
-        rounds = data.load_rounds() if rounds is None else rounds
-        exchanges = data.load_exchanges() if exchanges is None else exchanges
-        frame = features.round_features(rounds, exchanges)
+    def load(cls, rounds: pd.DataFrame | None = None, exchanges: pd.DataFrame | None = None,
+             conflict: str = data.DEFAULT_CONFLICT) -> "Tables":
+        """The tables of ``conflict`` (whose events deadline questions count)."""
+        rounds = data.load_rounds(conflict=conflict) if rounds is None else rounds
+        exchanges = data.load_exchanges(conflict=conflict) if exchanges is None else exchanges
+        frame = features.round_features(rounds, exchanges, conflict=conflict)
         last = max(frame["date_end"].max(), exchanges["date"].max() if len(exchanges) else frame["date_end"].max())
         return cls(frame, exchanges, last.date())
 

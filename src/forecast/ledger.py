@@ -423,15 +423,18 @@ class Settled:
     reason: str
 
 
-def resolve_from_data(path: str | Path | None = None, rounds=None, exchanges=None) -> list[Settled]:
-    """Resolve every open forecast that the curated tables now settle (see ``forecast.events.settle``); never
-    touches a resolved row. Returns one entry per open forecast, settled or not, with the reason."""
+def resolve_from_data(path: str | Path | None = None, rounds=None, exchanges=None,
+                      conflict: str | None = None) -> list[Settled]:
+    """Resolve every open forecast that the curated tables of ``conflict`` (default: the default conflict) now
+    settle (see ``forecast.events.settle``); never touches a resolved row. Returns one entry per open forecast,
+    settled or not, with the reason."""
     from forecast import events
+    from forecast.codes import DEFAULT_CONFLICT
 
     path = Path(path or paths.ledger_csv())
     if not path.exists():
         raise LedgerError(f"{path}: no ledger there (nothing has been logged to it yet)")
-    tables = events.Tables.load(rounds, exchanges)
+    tables = events.Tables.load(rounds, exchanges, conflict=conflict or DEFAULT_CONFLICT)
     with _locked(path):
         ledger, _ = check(path)
         report, resolutions = [], {}
