@@ -563,7 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, RefusedForecast) as error:
         if debug:
             raise
-        print(error, file=sys.stderr)
+        text = str(error)
+        command = getattr(locals().get("args"), "command", None)
+        print(text if text.startswith("forecast") or not command else f"forecast {command}: {text}", file=sys.stderr)
         return 2
     except DataError as error:  # one line per problem, each naming file, line and column
         if debug:

@@ -257,7 +257,8 @@ def integrity_problems(ledger: Rows) -> tuple[list[str], list[str]]:
         where = ""
         if not problems:  # the chain holds, so the missing rows were the last ones
             where = f", the last {anchor.rows - len(rows)} (after {rows[-1]['forecast_id'] if rows else 'none'})"
-        problems.append(f"{path}: {anchor.rows} forecasts were issued but {len(rows)} rows remain: "
+        remain = f"{len(rows)} row remains" if len(rows) == 1 else f"{len(rows)} rows remain"
+        problems.append(f"{path}: {anchor.rows} forecasts were issued but {remain}: "
                         f"{anchor.rows - len(rows)} row(s) were deleted{where}")
     elif anchor.rows and rows[anchor.rows - 1]["digest"] != anchor.head:
         line = lines[anchor.rows - 1]

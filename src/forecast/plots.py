@@ -167,6 +167,6 @@ def estimate_moves(ax, moves: pd.DataFrame, title: str | None = None):
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("rate (posterior mean and interval)")
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="center right", fontsize=7)
     ax.set_title(title or "How the estimate moves across reference classes")
     return ax
