@@ -205,3 +205,18 @@ def test_predict_answers_within_three_and_a_half_pandas_imports():
     ratio = best_of_three(predict) / best_of_three([sys.executable, "-c", "import pandas"])
     print(f"predict / import pandas = {ratio:.2f}")
     assert ratio <= 3.5
+
+
+def test_a_cached_track_record_equals_a_fresh_one(tmp_path, monkeypatch):
+    from forecast import predict
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))
+    row = features.hypothetical_round("2026-01-10", "US-RU-UA", "senior_officials")
+    first, _ = predict.track_record_for(row, np.random.default_rng(3), n_bootstrap=100)
+    assert len(list(tmp_path.glob("record-*.pkl"))) == 1
+    second, _ = predict.track_record_for(row, np.random.default_rng(3), n_bootstrap=100)
+    fresh, _ = evaluate.track_record(rng=np.random.default_rng(3), n_bootstrap=100, as_of=pd.Timestamp("2026-01-10"))
+    pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), fresh.reset_index(drop=True))
+    other, _ = predict.track_record_for(row, np.random.default_rng(4), n_bootstrap=100)
+    assert len(list(tmp_path.glob("record-*.pkl"))) == 2 and not other.equals(first), "the seed is part of the key"

@@ -247,8 +247,7 @@ def cmd_predict(args) -> int:
     history = features.round_features(conflict=args.conflict)
     table = predict.predict_round(round_row, history)
     found_warnings = predict.forecast_warnings(table, round_row, history, provenance.last_date)
-    scores, _ = predict.track_record_for(round_row, np.random.default_rng(args.seed), history,
-                                         n_bootstrap=args.bootstrap)
+    scores, _ = predict.track_record_for(round_row, np.random.default_rng(args.seed), n_bootstrap=args.bootstrap)
     table = predict.attach_track_record(table, round_row, scores)
     if args.json:
         print(json.dumps({"round": {"conflict": args.conflict, "date": args.date, "parties": args.parties,

@@ -14,15 +14,13 @@ return the rows of one conflict (default ``DEFAULT_CONFLICT``) or, with ``confli
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from forecast import paths
+from forecast import cache, paths
 from forecast.changelog import dataset_version  # noqa: F401  (re-exported as data.dataset_version)
 from forecast.codes import (  # noqa: F401  (re-exported: data.LEVELS, ...)
     CONFLICT_TYPES, DEFAULT_CONFLICT, FORMATS, LEVELS, LIST_SEPARATOR, MEDIATORS, PARTIES, THIRD_PARTY_CODES,
@@ -214,37 +212,14 @@ def _exchanges_schema(round_conflicts: dict[str, str], conflict_ids: set[str]) -
 
 # --- loading -------------------------------------------------------------------------------------------------
 
-CACHE_FORMAT = "1"
-"""Bump to invalidate every cached table (the cache key also covers the files and this package's schema code)."""
-
-
-def _cache_key(files: list[Path | None]) -> str:
-    """SHA-256 of the files a loaded table depends on and of the code that validates and types it."""
-    digest = hashlib.sha256(CACHE_FORMAT.encode())
-    here = Path(__file__).parent
-    for path in [*files, here / "data.py", here / "schema.py", here / "codes.py"]:
-        digest.update(str(path).encode() if path is not None else b"-")
-        digest.update(Path(path).read_bytes() if path is not None and Path(path).is_file() else b"missing")
-    return digest.hexdigest()[:32]
+SCHEMA_CODE = ("data.py", "schema.py", "codes.py")
+"""The modules whose source is part of a cached table's key (a change to a rule re-validates every table)."""
 
 
 def _cached(kind: str, files: list[Path | None], build) -> pd.DataFrame:
     """The validated, typed table from the cache when its files and the schema code are unchanged; otherwise
     ``build()`` (which validates, raising DataError on any problem; errors are never cached) and store it."""
-    target = paths.cache_dir() / f"{kind}-{_cache_key(files)}.pkl"
-    if target.is_file():
-        try:
-            return pd.read_pickle(target)
-        except Exception:  # a cache file from another pandas, or cut short: rebuild it
-            pass
-    frame = build()
-    try:
-        from forecast import atomic
-
-        atomic.write_bytes(target, pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError:
-        pass  # a read-only checkout still works, only slower
-    return frame
+    return cache.cached(kind, cache.key(files, SCHEMA_CODE), build)
 
 
 def _unlisted_sources(path: Path, frame: pd.DataFrame, listed_urls: set[str] | None) -> list[str]:

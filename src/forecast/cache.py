@@ -1,0 +1,47 @@
+"""A disk cache for results that are pure functions of the data files, the code and a few parameters (validated
+tables, track records), so that a command asked twice does not redo the work. Keys hash the files' bytes, the
+package's source files named, and the parameters; entries live in ``paths.cache_dir()`` and are safe to delete."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+from typing import Callable
+
+from forecast import paths
+
+CACHE_FORMAT = "1"
+"""Bump to invalidate every cached entry."""
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def key(files: list[Path | None], code: tuple[str, ...], parameters: tuple = ()) -> str:
+    """SHA-256 of the files (their paths and bytes), the package modules named in ``code`` and ``parameters``."""
+    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    for path in [*files, *(PACKAGE_DIR / name for name in code)]:
+        digest.update(str(path).encode() if path is not None else b"-")
+        digest.update(Path(path).read_bytes() if path is not None and Path(path).is_file() else b"missing")
+    digest.update(repr(parameters).encode())
+    return digest.hexdigest()[:32]
+
+
+def cached(kind: str, entry_key: str, build: Callable[[], object]):
+    """The stored result for ``entry_key``, or ``build()`` stored under it. A build that raises stores nothing;
+    an unreadable entry is rebuilt; an unwritable cache folder only costs the time."""
+    target = paths.cache_dir() / f"{kind}-{entry_key}.pkl"
+    if target.is_file():
+        try:
+            with target.open("rb") as handle:
+                return pickle.load(handle)
+        except Exception:  # written by another version of a library, or cut short: rebuild it
+            pass
+    result = build()
+    try:
+        from forecast import atomic
+
+        atomic.write_bytes(target, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass
+    return result
