@@ -421,6 +421,18 @@ def cmd_score(args) -> int:
 
 # --- parser ----------------------------------------------------------------------------------------------
 
+def add_conflict_option(command, help_text: str | None = None) -> None:
+    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
+                         help=help_text or f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
+
+
+def add_bootstrap_options(command) -> None:
+    """--bootstrap and --seed, as every command with a track record takes them."""
+    command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=defaults.N_BOOTSTRAP,
+                         help=f"bootstrap resamples for the skill intervals, 100 or more (default {defaults.N_BOOTSTRAP})")
+    command.add_argument("--seed", type=int, default=defaults.SEED, help="seed of the bootstrap")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="forecast", description="Forecasts for rounds of Russia-Ukraine talks from the curated "
                     "tables: validate data, base rates, predictions, backtests, reports and a forecast ledger.",
@@ -451,8 +463,7 @@ def build_parser() -> Parser:
     command.add_argument("--by", help="group by this column (e.g. parties, year, level, both_sides_at_table)")
     command.add_argument("--where", help='restrict rounds first, pandas query syntax, e.g. "year >= 2025"')
     command.add_argument("--prior", default="jeffreys", choices=["jeffreys", "uniform"], help="Beta prior")
-    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
-                         help=f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
+    add_conflict_option(command)
     command.add_argument("--across-conflicts", action="store_true",
                          help="how the rate of a both-sides round moves from each conflict's own rounds to the rate "
                               "pooled across conflicts and to a new conflict's")
@@ -468,8 +479,7 @@ def build_parser() -> Parser:
                   "A round dated before the first round in the data is refused (exit 2); one dated long after the "
                   "data's last day gets a warning.")
     command.add_argument("--date", required=True, type=iso_date, help="first day of the round, YYYY-MM-DD")
-    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
-                         help=f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
+    add_conflict_option(command)
     command.add_argument("--parties", required=True,
                          help="delegation codes joined by '-' (Russia-Ukraine: " + ", ".join(codes.PARTIES) + ")")
     command.add_argument("--mediator", default="none",
@@ -479,9 +489,7 @@ def build_parser() -> Parser:
     command.add_argument("--venue", help="city (recorded, not used by the models)")
     command.add_argument("--level", required=True, choices=codes.LEVELS,
                          help="highest rank at the table (the models need it)")
-    command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=defaults.N_BOOTSTRAP,
-                         help=f"bootstrap resamples for the skill intervals (default {defaults.N_BOOTSTRAP})")
-    command.add_argument("--seed", type=int, default=defaults.SEED, help="seed of the bootstrap")
+    add_bootstrap_options(command)
     command.add_argument("--json", action="store_true", help="machine-readable output (with a warnings list)")
 
     command = add("backtest", cmd_backtest, "the track record of every question the suite answers",
@@ -491,14 +499,11 @@ def build_parser() -> Parser:
                   "prints {scores, forecasts}, so that anyone can recompute the scores.")
     command.add_argument("--question", nargs="+", choices=list(QUESTIONS_WITH_RECORDS),
                          help="questions to show (default: all)")
-    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
-                         help=f"conflict id of conflicts.csv (default {codes.DEFAULT_CONFLICT})")
+    add_conflict_option(command)
     command.add_argument("--as-of", type=iso_date, help="score only targets before this day")
     command.add_argument("--pooling", action="store_true",
                          help="score pooling across conflicts (within each conflict and leaving each out) instead")
-    command.add_argument("--bootstrap", type=whole_number(100, 1_000_000), default=defaults.N_BOOTSTRAP,
-                         help=f"bootstrap resamples for skill intervals, 100 or more (default {defaults.N_BOOTSTRAP})")
-    command.add_argument("--seed", type=int, default=defaults.SEED, help="seed of the bootstrap")
+    add_bootstrap_options(command)
     command.add_argument("--json", action="store_true", help="machine-readable output")
 
     command = add("report", cmd_report, "execute the notebooks and write HTML and PDF reports",
@@ -534,9 +539,8 @@ def build_parser() -> Parser:
     command.add_argument("forecast_id", nargs="?", help="id of the logged forecast")
     command.add_argument("--outcome", choices=["yes", "no"], help="what happened")
     command.add_argument("--from-data", action="store_true", help="resolve what the tables settle, print each")
-    command.add_argument("--conflict", default=codes.DEFAULT_CONFLICT,
-                         help=f"with --from-data: the conflict whose tables settle the questions (default "
-                              f"{codes.DEFAULT_CONFLICT})")
+    add_conflict_option(command, f"with --from-data: the conflict whose tables settle the questions (default "
+                                 f"{codes.DEFAULT_CONFLICT})")
     command.add_argument("--ledger", type=Path, help=ledger_help)
 
     command = add("score", cmd_score, "Brier, log loss, skill and calibration of resolved forecasts")

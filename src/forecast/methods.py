@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import special
 
 from forecast import defaults
+from forecast.firth import firth_fit
 
 BINARY_QUESTIONS = ("swap_agreed", "ceasefire_agreed", "next_round_agreed")
 PROGRESS_QUESTION = "ceasefire_progress"
@@ -182,43 +183,14 @@ def _logistic_forecasts(frame, positions, y, n, base, only: np.ndarray | None = 
     return result
 
 
-def firth_grouped(design: np.ndarray, successes: np.ndarray, trials: np.ndarray, start: np.ndarray | None = None,
-                  tolerance: float = 1e-9, max_iterations: int = 200, max_step: float = 5.0) -> np.ndarray:
-    """Firth's penalised-likelihood logistic fit on grouped binomial data (rows = design cells), by Newton steps
-    on the modified score, capped at ``max_step`` and halved until the penalised log-likelihood does not fall (as
-    ``forecast.models.firth_logit`` and R's logistf do). Equal to the ungrouped fit on the same rounds."""
-    beta = np.zeros(design.shape[1]) if start is None else np.array(start, dtype=float)
+def firth_grouped(design: np.ndarray, successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """Coefficients of Firth's logistic fit on grouped binomial data (rows = design cells; ``forecast.firth``);
+    equal to the ungrouped fit on the same rounds."""
+    return firth_fit(design, successes, trials, tol=FIRTH_TOLERANCE).params
 
-    def evaluate(b):
-        eta = design @ b
-        p = 1 / (1 + np.exp(-eta))
-        w = trials * p * (1 - p)
-        information = design.T @ (design * w[:, None])
-        sign, logdet = np.linalg.slogdet(information)
-        loglik = np.sum(successes * eta - trials * np.logaddexp(0, eta))
-        return p, w, information, (loglik + 0.5 * logdet if sign > 0 else -np.inf)
 
-    p, w, information, penalised = evaluate(beta)
-    for _ in range(max_iterations):
-        try:
-            inverse = np.linalg.inv(information)
-        except np.linalg.LinAlgError:
-            break
-        hat = w * np.einsum("ij,jk,ik->i", design, inverse, design)
-        step = inverse @ (design.T @ (successes - trials * p + hat * (0.5 - p)))
-        largest = np.max(np.abs(step))
-        if largest > max_step:
-            step *= max_step / largest
-        for _ in range(30):
-            candidate = evaluate(beta + step)
-            if candidate[3] >= penalised - 1e-12:
-                break
-            step /= 2
-        beta = beta + step
-        p, w, information, penalised = candidate
-        if np.max(np.abs(step)) < tolerance:
-            break
-    return beta
+FIRTH_TOLERANCE = 1e-9
+"""Largest coefficient step at which a fit has converged (logit units)."""
 
 
 def select_in_real_time(losses: np.ndarray, known_at: np.ndarray, asked_at: np.ndarray, candidates: tuple[str, ...],
@@ -462,16 +434,18 @@ def loop_binary_forecasts(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _loop_logistic(history: pd.DataFrame, target: pd.Series, outcome: str, base: float) -> float:
+def _logistic_cells(history: pd.DataFrame, target: pd.Series, outcome: str):
+    """(design, successes, trials, target's design row) of the Firth logistic for ``target`` from its history,
+    grouped by design cell, or None when the backtest would give the base rate (no level, or fewer than
+    MIN_HISTORY rounds with one). A predictor with no variation is dropped; the level is clipped to those seen."""
     if pd.isna(target["level_rank"]):
-        return base
+        return None
     usable = history[history["level_rank"].notna()]
     if len(usable) < defaults.MIN_HISTORY:
-        return base
-    both = usable["both_sides_at_table"].astype(float).to_numpy()
-    level = usable["level_rank"].astype(float).to_numpy()
-    y = usable[outcome].astype(float).to_numpy()
-    cells = pd.DataFrame({"both": both, "level": level, "y": y}).groupby(["both", "level"])["y"].agg(["sum", "count"])
+        return None
+    cells = pd.DataFrame({"both": usable["both_sides_at_table"].astype(float).to_numpy(),
+                          "level": usable["level_rank"].astype(float).to_numpy(),
+                          "y": usable[outcome].astype(float).to_numpy()}).groupby(["both", "level"])["y"].agg(["sum", "count"])
     both_cells = cells.index.get_level_values("both").to_numpy(dtype=float)
     level_cells = cells.index.get_level_values("level").to_numpy(dtype=float)
     columns, point = [np.ones(len(cells))], [1.0]
@@ -481,8 +455,15 @@ def _loop_logistic(history: pd.DataFrame, target: pd.Series, outcome: str, base:
     if np.ptp(level_cells) > 0:
         columns.append(level_cells)
         point.append(float(np.clip(target["level_rank"], level_cells.min(), level_cells.max())))
-    beta = firth_grouped(np.column_stack(columns), cells["sum"].to_numpy(float), cells["count"].to_numpy(float))
-    return float(1 / (1 + np.exp(-np.dot(point, beta))))
+    return np.column_stack(columns), cells["sum"].to_numpy(float), cells["count"].to_numpy(float), np.asarray(point)
+
+
+def _loop_logistic(history: pd.DataFrame, target: pd.Series, outcome: str, base: float) -> float:
+    cells = _logistic_cells(history, target, outcome)
+    if cells is None:
+        return base
+    design, successes, trials, point = cells
+    return float(1 / (1 + np.exp(-np.dot(point, firth_grouped(design, successes, trials)))))
 
 
 # --- intervals for a single forecast ------------------------------------------------------------------------
@@ -568,30 +549,12 @@ def round_steps(frame: pd.DataFrame, target_id: str, outcome: str, level: float 
 def _logistic_fit(history: pd.DataFrame, target: pd.Series, outcome: str) -> tuple[float, float, int] | None:
     """(linear predictor, its standard error, rounds used) of the Firth logistic for ``target``, or None when the
     backtest would fall back to the base rate."""
-    if pd.isna(target["level_rank"]):
+    cells = _logistic_cells(history, target, outcome)
+    if cells is None:
         return None
-    usable = history[history["level_rank"].notna()]
-    if len(usable) < defaults.MIN_HISTORY:
-        return None
-    cells = pd.DataFrame({"both": usable["both_sides_at_table"].astype(float).to_numpy(),
-                          "level": usable["level_rank"].astype(float).to_numpy(),
-                          "y": usable[outcome].astype(float).to_numpy()}).groupby(["both", "level"])["y"].agg(["sum", "count"])
-    both_cells = cells.index.get_level_values("both").to_numpy(dtype=float)
-    level_cells = cells.index.get_level_values("level").to_numpy(dtype=float)
-    columns, point = [np.ones(len(cells))], [1.0]
-    if np.ptp(both_cells) > 0:
-        columns.append(both_cells)
-        point.append(float(target["both_sides_at_table"]))
-    if np.ptp(level_cells) > 0:
-        columns.append(level_cells)
-        point.append(float(np.clip(target["level_rank"], level_cells.min(), level_cells.max())))
-    design = np.column_stack(columns)
-    successes, trials = cells["sum"].to_numpy(float), cells["count"].to_numpy(float)
-    beta = firth_grouped(design, successes, trials)
-    p = 1 / (1 + np.exp(-design @ beta))
-    covariance = np.linalg.inv(design.T @ (design * (trials * p * (1 - p))[:, None]))
-    point = np.asarray(point)
-    return float(point @ beta), float(np.sqrt(point @ covariance @ point)), int(trials.sum())
+    design, successes, trials, point = cells
+    fit = firth_fit(design, successes, trials, tol=FIRTH_TOLERANCE)
+    return float(point @ fit.params), float(np.sqrt(point @ fit.cov @ point)), int(trials.sum())
 
 
 def exchange_steps(exchange_days: pd.Series, first_day: pd.Timestamp, origin: pd.Timestamp, horizon: int,

@@ -24,6 +24,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from forecast.base_rates import DEFAULT_LEVEL
+from forecast.firth import FirthResult, firth_fit  # noqa: F401  (FirthResult re-exported)
 
 LARGE_STANDARD_ERROR = 1e3
 """A maximum-likelihood standard error above this (logit scale) means the likelihood is flat: separation."""
@@ -85,58 +86,11 @@ def separating_terms(exog: np.ndarray, endog: np.ndarray, names: list[str]) -> l
     return [name for name, weight in zip(names, result.x) if abs(weight) > 1e-6]
 
 
-@dataclass(frozen=True)
-class FirthResult:
-    params: np.ndarray
-    cov: np.ndarray
-    converged: bool
-    iterations: int
-    penalised_loglik: float
-
-
 def firth_logit(exog: np.ndarray, endog: np.ndarray, max_iter: int = 200, tol: float = 1e-10,
                 max_step: float = 5.0) -> FirthResult:
-    """Firth's bias-reduced logistic regression by Newton-Raphson on the modified score.
-
-    Modified score: X'(y - p + h (1/2 - p)), h the diagonal of the hat matrix W^1/2 X (X'WX)^-1 X' W^1/2.
-    Steps are capped at ``max_step`` (as R's logistf does) and halved until the penalised log-likelihood
-    l(b) + 1/2 log det(X'WX) does not fall. ``cov`` is (X'WX)^-1 at the solution.
-    """
-    X = np.asarray(exog, dtype=float)
-    y = np.asarray(endog, dtype=float)
-
-    def evaluate(beta):
-        eta = X @ beta
-        prob = special.expit(eta)
-        weight = prob * (1 - prob)
-        information = X.T @ (weight[:, None] * X)
-        sign, logdet = np.linalg.slogdet(information)
-        loglik = np.sum(y * eta - np.logaddexp(0, eta))
-        return prob, weight, information, loglik + 0.5 * logdet if sign > 0 else -np.inf
-
-    beta = np.zeros(X.shape[1])
-    prob, weight, information, penalised = evaluate(beta)
-    converged, iteration = False, 0
-    for iteration in range(1, max_iter + 1):
-        cov = np.linalg.inv(information)
-        hat = weight * np.einsum("ij,jk,ik->i", X, cov, X)
-        score = X.T @ (y - prob + hat * (0.5 - prob))
-        step = cov @ score
-        largest = np.max(np.abs(step))
-        if largest > max_step:
-            step *= max_step / largest
-        for _ in range(30):
-            candidate = evaluate(beta + step)
-            if candidate[3] >= penalised - 1e-12:
-                break
-            step /= 2
-        beta = beta + step
-        prob, weight, information, penalised = candidate
-        if np.max(np.abs(step)) < tol:
-            converged = True
-            break
-    return FirthResult(params=beta, cov=np.linalg.inv(information), converged=converged, iterations=iteration,
-                       penalised_loglik=float(penalised))
+    """Firth's bias-reduced logistic regression of 0/1 ``endog`` on ``exog`` (``forecast.firth``, one trial per
+    row)."""
+    return firth_fit(exog, endog, None, tol=tol, max_iter=max_iter, max_step=max_step)
 
 
 @dataclass
