@@ -34,6 +34,7 @@ EXAMPLES = """examples:
   forecast resolve F0001 --outcome yes --ledger /tmp/try-ledger.csv
   forecast resolve --from-data --ledger /tmp/try-ledger.csv
   forecast score --ledger /tmp/try-ledger.csv
+  forecast ask any_ceasefire_by --by 2026-01-01 --as-of 2025-05-08
   forecast report --params scenario.yml
 """
 
@@ -354,6 +355,46 @@ def cmd_backtest(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    import numpy as np
+
+    from forecast import deadlines, events
+
+    answer = deadlines.ask(args.question, args.by, args.as_of, args.conflict, np.random.default_rng(args.seed),
+                           args.bootstrap)
+    record = answer.record
+    if args.json:
+        print(json.dumps({"question": answer.question, "conflict": answer.conflict, "by": args.by,
+                          "as_of": f"{answer.as_of:%Y-%m-%d}", "counted_from": f"{answer.origin:%Y-%m-%d}",
+                          "horizon_days": answer.horizon_days, "p": answer.p, "lower": answer.lower,
+                          "upper": answer.upper, "steps": answer.steps, "track_record": record,
+                          "warnings": answer.warnings}, default=float))
+        return 0
+    print(f"P({events.DEADLINE_QUESTIONS[answer.question]} by {args.by} | {answer.conflict} data before "
+          f"{answer.as_of:%Y-%m-%d}) = {answer.p:.0%} ({answer.lower:.0%} to {answer.upper:.0%})")
+    if record is None:
+        print("Track record: none yet.")
+    elif record["skill"] != record["skill"]:
+        print(f"Track record ({record['question']}, {record['n']} monthly origins, {record['yes']} with the event): "
+              f"Brier {record['brier']:.3f}; skill against climatology is not defined when every window came out "
+              "the same.")
+    else:
+        print(f"Track record ({record['question']}, {record['n']} monthly origins, {record['yes']} with the event): "
+              f"Brier skill vs climatology {record['skill']:+.2f} ({record['skill_lower']:+.2f} to "
+              f"{record['skill_upper']:+.2f}).")
+    _emit(_frame(answer.steps), False, f"Steps (counted over {answer.horizon_days} days from "
+                                       f"{answer.origin:%Y-%m-%d}; the headline is their equal-weight mean):")
+    for line in answer.warnings:
+        print(f"Warning: {line}")
+    return 0
+
+
+def _frame(rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
 def cmd_report(args) -> int:
     from forecast import report
 
@@ -503,6 +544,18 @@ def build_parser() -> Parser:
     command.add_argument("--as-of", type=iso_date, help="score only targets before this day")
     command.add_argument("--pooling", action="store_true",
                          help="score pooling across conflicts (within each conflict and leaving each out) instead")
+    add_bootstrap_options(command)
+    command.add_argument("--json", action="store_true", help="machine-readable output")
+
+    command = add("ask", cmd_ask, "P(an event by a deadline), as of any day, with its track record",
+                  "Answer a question with a deadline, as forecasting platforms ask them: the probability that the "
+                  "event happens by --by, from the data before --as-of (default: the day after the data end), with "
+                  "an interval, the steps behind it and the method's record at the nearest backtested horizon.")
+    command.add_argument("question", choices=["general_ceasefire_by", "any_ceasefire_by", "exchange_by", "round_by",
+                                              "leaders_meet_by"], help="the event")
+    command.add_argument("--by", required=True, type=iso_date, help="the deadline, YYYY-MM-DD")
+    command.add_argument("--as-of", type=iso_date, help="only data before this day (default: all)")
+    add_conflict_option(command)
     add_bootstrap_options(command)
     command.add_argument("--json", action="store_true", help="machine-readable output")
 

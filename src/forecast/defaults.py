@@ -59,3 +59,13 @@ PROGRESS_LEVELS = (0, 1, 2, 3)
 
 PROGRESS_PRIOR = 0.5
 """Dirichlet pseudo-count per progress level (Jeffreys-like), so no level ever gets probability 0."""
+
+DEADLINE_HORIZONS_DAYS = (30, 90, 180, 365)
+"""Horizons at which deadline questions ("will X happen by D?") are backtested."""
+
+DEADLINE_ORIGIN_STEP_DAYS = 30
+"""Deadline questions are backtested from monthly origins."""
+
+DEADLINE_FIRST_ORIGIN_AFTER_DAYS = 365
+"""The first backtest origin of a deadline question is a year into the conflict's period (and no earlier than
+EXCHANGE_ORIGINS_FROM): the first year is history, not target."""

@@ -386,11 +386,13 @@ def exchange_origins(last_day: pd.Timestamp, horizon: int, start: str = defaults
 
 
 def exchange_backtest(exchange_days: pd.Series, first_day: pd.Timestamp, last_day: pd.Timestamp,
-                      horizon: int) -> pd.DataFrame:
-    """Rolling-origin forecasts of "an exchange within ``horizon`` days" at weekly origins: one row per origin and
-    method (candidates, then ``headline``), ``p`` and ``outcome``."""
-    origins = exchange_origins(last_day, horizon)
-    question = exchange_question(horizon)
+                      horizon: int, question: str | None = None, start: str = defaults.EXCHANGE_ORIGINS_FROM,
+                      step: int = defaults.EXCHANGE_ORIGIN_STEP_DAYS) -> pd.DataFrame:
+    """Rolling-origin forecasts of "an event within ``horizon`` days" (default: a prisoner exchange, weekly
+    origins; ``forecast.deadlines`` passes other events and monthly origins): one row per origin and method
+    (candidates, then ``headline``), ``p`` and ``outcome``."""
+    origins = exchange_origins(last_day, horizon, start, step)
+    question = question or exchange_question(horizon)
     if len(origins) == 0:
         return pd.DataFrame(columns=["question", "target", "date", "method", "p", "outcome", "chosen"])
     forecasts = exchange_forecasts(exchange_days, origins, horizon, first_day)
@@ -574,7 +576,7 @@ def exchange_steps(exchange_days: pd.Series, first_day: pd.Timestamp, origin: pd
     steps.append(dict(method="climatology", p=float(forecasts["climatology"][0]),
                       lower=float(special.betaincinv(a, b, tail)), upper=float(special.betaincinv(a, b, 1 - tail)),
                       reference_class=f"{int(counts['windows'])} past {horizon}-day windows, {int(counts['windows_with'])} "
-                                      "with an exchange"))
+                                      "with the event"))
     cdfs.append(special.betainc(a, b, grid))
     for name, events, exposure in (("poisson_365d", counts["events"], counts["exposure"]),
                                    ("poisson_half_life", counts["weighted"], counts["weighted_exposure"]),
@@ -583,7 +585,7 @@ def exchange_steps(exchange_days: pd.Series, first_day: pd.Timestamp, origin: pd
         low, high = (float(special.gammaincinv(shape, q)) / exposure for q in (tail, 1 - tail))
         steps.append(dict(method=name, p=float(forecasts[name][0]), lower=float(1 - np.exp(-horizon * low)),
                           upper=float(1 - np.exp(-horizon * high)),
-                          reference_class=f"{events:.3g} {'episodes' if name == 'episodes' else 'exchange days'} in "
+                          reference_class=f"{events:.3g} {'episodes' if name == 'episodes' else 'event days'} in "
                                           f"{exposure:.0f} days of exposure"))
         # P(at least one) <= x  <=>  rate <= -log(1 - x) / horizon
         rates = -np.log(np.clip(1 - grid, 1e-300, 1)) / horizon
