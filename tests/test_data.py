@@ -41,7 +41,7 @@ def test_real_tables_load_with_their_types():
 
 
 def all_tables():
-    return data.load_conflicts(), data.load_rounds(conflict=None), data.load_exchanges(conflict=None)
+    return data.load_conflicts(), data.load_rounds(conflict=None), data.load_exchanges(conflict=None), data.load_crowd()
 
 
 def test_every_row_cites_a_described_source():
@@ -53,7 +53,8 @@ def test_every_row_cites_a_described_source():
 
 
 def test_every_described_source_is_cited():
-    cited = {url for table in all_tables() for cell in table["sources"] for url in cell.split(data.URL_SEPARATOR)}
+    cited = {url for table in all_tables() for column in data.CITING_COLUMNS if column in table
+             for cell in table[column].dropna() for url in cell.split(data.URL_SEPARATOR) if url.startswith("http")}
     assert set(data.load_sources()["url"]) == cited
 
 

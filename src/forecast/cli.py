@@ -389,6 +389,29 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    import numpy as np
+
+    from forecast import compare
+
+    rows = compare.head_to_head()
+    table = compare.scores(rows, np.random.default_rng(args.seed), args.bootstrap)
+    if args.json:
+        print(json.dumps({"rows": json.loads(rows.to_json(orient="records", date_format="iso", double_precision=15)),
+                          "scores": json.loads(table.to_json(orient="records", double_precision=15))}))
+        return 0
+    shown = rows.assign(deadline=rows["deadline"].dt.strftime("%Y-%m-%d"), as_of=rows["as_of"].dt.strftime("%Y-%m-%d"))
+    _emit(shown[["platform", "question", "deadline", "as_of", "crowd_p", "suite_p", "outcome"]], False,
+          f"{len(rows)} comparable crowd forecasts and the suite's forecast for the same question, as of the same "
+          "day, from the data before it (outcome n/a: still open)")
+    _emit(table, False, "\nScores on the resolved rows (Brier; suite_minus_crowd < 0: the suite did better, with a "
+                        "paired bootstrap interval)")
+    print("Caveats: the resolved questions are few and mostly resolved no, so a forecaster that always says "
+          "'unlikely' wins them; a platform's rows are often one question on several days; the suite's numbers come "
+          "from its fixed method, not tuned to the crowd.")
+    return 0
+
+
 def _frame(rows):
     import pandas as pd
 
@@ -556,6 +579,13 @@ def build_parser() -> Parser:
     command.add_argument("--by", required=True, type=iso_date, help="the deadline, YYYY-MM-DD")
     command.add_argument("--as-of", type=iso_date, help="only data before this day (default: all)")
     add_conflict_option(command)
+    add_bootstrap_options(command)
+    command.add_argument("--json", action="store_true", help="machine-readable output")
+
+    command = add("compare", cmd_compare, "the suite against crowds and markets on the same questions",
+                  "For every comparable crowd or market forecast in data/crowd_forecasts.csv, the suite's forecast "
+                  "for the same question as of the same day from the data before it; then Brier and log loss per "
+                  "platform on the resolved questions, the suite on exactly those rows.")
     add_bootstrap_options(command)
     command.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -92,6 +92,27 @@ EXCHANGE_FIELDS: tuple[Field, ...] = (
     Field("notes", "text", False),
 )
 
+CROWD_FIELDS: tuple[Field, ...] = (
+    Field("crowd_id", "id", True, pattern=r"[a-z0-9]+(-[a-z0-9]+)*"),
+    Field("conflict", "text", True),
+    Field("platform", "text", True),
+    Field("platform_question", "text", True),
+    Field("question_url", "text", False),
+    Field("criterion", "text", True),
+    Field("as_of", "date", True),
+    Field("probability", "text", True, pattern=r"0(\.\d+)?|1(\.0+)?"),
+    Field("resolution", "category", True, ("yes", "no", "open")),
+    Field("resolved_on", "date", False),
+    Field("resolution_source", "urls", False),
+    Field("suite_question", "category", False, ("general_ceasefire_by", "any_ceasefire_by", "exchange_by",
+                                                "round_by", "leaders_meet_by")),
+    Field("deadline", "date", False),
+    Field("comparable", "yesno", True),
+    Field("not_comparable_reason", "text", False),
+    Field("sources", "urls", True),
+    Field("notes", "text", False),
+)
+
 SOURCE_FIELDS: tuple[Field, ...] = (
     Field("url", "id", True, pattern=r"https?://\S+"),
     Field("publisher", "text", True),
@@ -103,6 +124,7 @@ TABLES: dict[str, tuple[Field, ...]] = {
     "conflicts.csv": CONFLICT_FIELDS,
     "rounds.csv": ROUND_FIELDS,
     "exchanges.csv": EXCHANGE_FIELDS,
+    "crowd_forecasts.csv": CROWD_FIELDS,
     "sources.csv": SOURCE_FIELDS,
 }
 """Every curated table and its columns, in file order. The codebook documents exactly these."""
@@ -189,6 +211,22 @@ def _rounds_schema(conflicts: pd.DataFrame) -> pa.DataFrameSchema:
     ], "rounds")
 
 
+def _crowd_schema(conflict_ids: set[str]) -> pa.DataFrameSchema:
+    """Column rules plus the codebook's cross-column rules for crowd_forecasts.csv."""
+    resolved_has_day = wide_check("resolved_on", "a date exactly when resolution is yes or no",
+                                  lambda f: (f["resolved_on"] != "") == (f["resolution"] != "open"))
+    comparable_has_question = wide_check(
+        "suite_question", "a question and a deadline when comparable is yes",
+        lambda f: (f["comparable"] != "yes") | ((f["suite_question"] != "") & (f["deadline"] != "")))
+    reason_when_not = wide_check("not_comparable_reason", "a reason when comparable is no",
+                                 lambda f: (f["comparable"] != "no") | (f["not_comparable_reason"] != ""))
+    deadline_after = wide_check("deadline", "empty or a date on or after as_of",
+                                lambda f: ~f["deadline"].map(is_iso_date) | ~f["as_of"].map(is_iso_date)
+                                | (f["deadline"] >= f["as_of"]))
+    return table_schema(CROWD_FIELDS, [_known_conflict(conflict_ids), resolved_has_day, comparable_has_question,
+                                       reason_when_not, deadline_after], "crowd_forecasts")
+
+
 def _exchanges_schema(round_conflicts: dict[str, str], conflict_ids: set[str]) -> pa.DataFrameSchema:
     """Column rules plus the codebook's cross-column rules for exchanges.csv. ``round_conflicts``: {round_id:
     conflict} of rounds.csv."""
@@ -222,16 +260,21 @@ def _cached(kind: str, files: list[Path | None], build) -> pd.DataFrame:
     return cache.cached(kind, cache.key(files, SCHEMA_CODE), build)
 
 
+CITING_COLUMNS = ("sources", "resolution_source", "question_url")
+"""Columns whose URLs must be described in sources.csv."""
+
+
 def _unlisted_sources(path: Path, frame: pd.DataFrame, listed_urls: set[str] | None) -> list[str]:
     """Every cited URL must be described (publisher, title, date) in sources.csv."""
-    if listed_urls is None or "sources" not in frame:
+    if listed_urls is None:
         return []
     problems = []
-    for index, cell in frame["sources"].items():
-        for url in filter(None, cell.split(URL_SEPARATOR)):
-            if is_urls(url) and url not in listed_urls:
-                problems.append(f"{path}:{index}: column 'sources': {url!r} is not described in sources.csv "
-                                "(expected a url listed there with publisher, title and date)")
+    for column in (c for c in CITING_COLUMNS if c in frame):
+        for index, cell in frame[column].items():
+            for url in filter(None, cell.split(URL_SEPARATOR)):
+                if is_urls(url) and url not in listed_urls:
+                    problems.append(f"{path}:{index}: column '{column}': {url!r} is not described in sources.csv "
+                                    "(expected a url listed there with publisher, title and date)")
     return problems
 
 
@@ -281,6 +324,27 @@ def load_conflicts(path: str | Path | None = None, sources_path: str | Path | No
         return typed(frame, CONFLICT_FIELDS).reset_index(drop=True)
 
     return _cached("conflicts", [path, sources], build)
+
+
+def load_crowd(path: str | Path | None = None, sources_path: str | Path | None = "default",
+               conflicts_path: str | Path | None = "default") -> pd.DataFrame:
+    """Crowd and market forecasts (one row per platform, question and day), with ``probability`` as a float."""
+    path = Path(path or paths.crowd_csv())
+    sources = _default(sources_path, paths.sources_csv)
+    conflicts_file = Path(_default(conflicts_path, paths.conflicts_csv) or paths.conflicts_csv())
+
+    def build() -> pd.DataFrame:
+        listed, problems = _source_urls(sources)
+        frame = read_text_table(path)
+        problems += validate(path, frame, _crowd_schema(set(_conflicts_text(conflicts_file)["conflict_id"])),
+                             CROWD_FIELDS)
+        problems += _unlisted_sources(path, frame, listed)
+        finish(problems)
+        crowd = typed(frame, CROWD_FIELDS).reset_index(drop=True)
+        crowd["probability"] = crowd["probability"].astype(float)
+        return crowd.sort_values(["as_of", "crowd_id"], kind="stable").reset_index(drop=True)
+
+    return _cached("crowd", [path, sources, conflicts_file], build)
 
 
 def load_sources(path: str | Path | None = None) -> pd.DataFrame:

@@ -100,7 +100,8 @@ class Answer:
 
 
 def ask(question: str, deadline, as_of=None, conflict: str = data.DEFAULT_CONFLICT,
-        rng: np.random.Generator | None = None, n_bootstrap: int = defaults.N_BOOTSTRAP) -> Answer:
+        rng: np.random.Generator | None = None, n_bootstrap: int = defaults.N_BOOTSTRAP,
+        with_record: bool = True) -> Answer:
     """P(``question``'s event by ``deadline`` | the data before ``as_of``) for ``conflict``. ``as_of`` defaults
     to the day after the data's last day. Events are counted from the data's last day when ``as_of`` lies after
     it (with a warning), so months without data are never counted as months without events."""
@@ -126,12 +127,14 @@ def ask(question: str, deadline, as_of=None, conflict: str = data.DEFAULT_CONFLI
     days = event_days_before(question, tables, origin + pd.Timedelta(days=1))
     steps = methods.exchange_steps(days, first_day, origin, horizon)
     headline = next(step for step in steps if step["method"] == "headline")
-    record_forecasts = backtest(question, conflict, as_of)
     nearest = min(defaults.DEADLINE_HORIZONS_DAYS, key=lambda h: abs(h - horizon))
     name = question_name(question, nearest)
     record = None
-    part = record_forecasts[record_forecasts["question"] == name]
-    if len(part):
+    record_forecasts = backtest(question, conflict, as_of) if with_record else None
+    part = record_forecasts[record_forecasts["question"] == name] if with_record else pd.DataFrame()
+    if not with_record:
+        pass
+    elif len(part):
         table = scores(part, np.random.default_rng(defaults.SEED) if rng is None else rng, n_bootstrap)
         row = table[table["method"] == "headline"].iloc[0].to_dict()
         record = {**row, "question": name}

@@ -36,6 +36,10 @@ def exchanges_csv() -> Path:
     return data_dir() / "exchanges.csv"
 
 
+def crowd_csv() -> Path:
+    return data_dir() / "crowd_forecasts.csv"
+
+
 def sources_csv() -> Path:
     return data_dir() / "sources.csv"
 
