@@ -170,3 +170,22 @@ def estimate_moves(ax, moves: pd.DataFrame, title: str | None = None):
     ax.legend(loc="center right", fontsize=7)
     ax.set_title(title or "How the estimate moves across reference classes")
     return ax
+
+
+def crowd_vs_suite(ax, rows: pd.DataFrame, question: str, title: str | None = None):
+    """Each platform's probability for ``question`` over time (one line per deadline) beside the suite's forecast
+    for the same question and day (``compare.head_to_head`` rows)."""
+    part = rows[rows["question"] == question].sort_values("as_of")
+    spare = iter(mpl.colormaps["tab10"].colors)
+    colours = {platform: next(spare) for platform in sorted(part["platform"].unique())}
+    for (platform, deadline), group in part.groupby(["platform", "deadline"], sort=True):
+        ax.plot(group["as_of"], group["crowd_p"], "o-", color=colours[platform], markersize=4, linewidth=1,
+                label=f"{platform}, by {deadline:%Y-%m-%d}")
+        ax.plot(group["as_of"], group["suite_p"], "x--", color=colours[platform], markersize=6, linewidth=0.8,
+                alpha=0.7)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability (o crowd, x suite)")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.legend(loc="upper left", fontsize=6, ncols=2)
+    ax.set_title(title or f"{question}: crowd and suite")
+    return ax
