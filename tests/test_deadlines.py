@@ -81,3 +81,11 @@ def test_deadline_backtest_scores_recompute(run_cli):
     for (question, method), group in forecasts.groupby(["question", "method"]):
         assert table.loc[(question, method), "brier"] == pytest.approx(np.mean((group["p"] - group["outcome"]) ** 2))
     assert set(forecasts["question"]) == {f"round_by_{h}d" for h in (30, 90, 180, 365)}
+
+
+def test_one_list_of_deadline_questions():
+    from forecast import codes, data
+
+    assert tuple(events.DEADLINE_QUESTIONS) == codes.DEADLINE_QUESTIONS
+    suite_field = next(f for f in data.CROWD_FIELDS if f.name == "suite_question")
+    assert set(suite_field.allowed) == set(codes.DEADLINE_QUESTIONS)

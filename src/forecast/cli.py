@@ -574,8 +574,7 @@ def build_parser() -> Parser:
                   "Answer a question with a deadline, as forecasting platforms ask them: the probability that the "
                   "event happens by --by, from the data before --as-of (default: the day after the data end), with "
                   "an interval, the steps behind it and the method's record at the nearest backtested horizon.")
-    command.add_argument("question", choices=["general_ceasefire_by", "any_ceasefire_by", "exchange_by", "round_by",
-                                              "leaders_meet_by"], help="the event")
+    command.add_argument("question", choices=codes.DEADLINE_QUESTIONS, help="the event")
     command.add_argument("--by", required=True, type=iso_date, help="the deadline, YYYY-MM-DD")
     command.add_argument("--as-of", type=iso_date, help="only data before this day (default: all)")
     add_conflict_option(command)

@@ -38,3 +38,6 @@ LEVELS = ("technical", "senior_officials", "ministers", "leaders")
 PARTIES = ("RU-UA", "US-RU", "US-UA", "US-RU-UA")
 """Which delegations sat at the table in rounds of the Russia-Ukraine war (other conflicts use their own codes;
 ``parties`` is any set of delegation codes joined by ``-``)."""
+
+DEADLINE_QUESTIONS = ("exchange_by", "round_by", "leaders_meet_by", "any_ceasefire_by", "general_ceasefire_by")
+"""Names of the "will this happen by date D?" questions (``forecast.events.DEADLINE_QUESTIONS`` says what counts)."""

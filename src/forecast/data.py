@@ -23,7 +23,7 @@ import pandas as pd
 from forecast import cache, paths
 from forecast.changelog import dataset_version  # noqa: F401  (re-exported as data.dataset_version)
 from forecast.codes import (  # noqa: F401  (re-exported: data.LEVELS, ...)
-    CONFLICT_TYPES, DEFAULT_CONFLICT, FORMATS, LEVELS, LIST_SEPARATOR, MEDIATORS, PARTIES, THIRD_PARTY_CODES,
+    CONFLICT_TYPES, DEADLINE_QUESTIONS, DEFAULT_CONFLICT, FORMATS, LEVELS, LIST_SEPARATOR, MEDIATORS, PARTIES, THIRD_PARTY_CODES,
     URL_SEPARATOR,
 )
 from forecast.errors import DataError
@@ -104,8 +104,7 @@ CROWD_FIELDS: tuple[Field, ...] = (
     Field("resolution", "category", True, ("yes", "no", "open")),
     Field("resolved_on", "date", False),
     Field("resolution_source", "urls", False),
-    Field("suite_question", "category", False, ("general_ceasefire_by", "any_ceasefire_by", "exchange_by",
-                                                "round_by", "leaders_meet_by")),
+    Field("suite_question", "category", False, DEADLINE_QUESTIONS),
     Field("deadline", "date", False),
     Field("comparable", "yesno", True),
     Field("not_comparable_reason", "text", False),

@@ -130,16 +130,14 @@ def ask(question: str, deadline, as_of=None, conflict: str = data.DEFAULT_CONFLI
     nearest = min(defaults.DEADLINE_HORIZONS_DAYS, key=lambda h: abs(h - horizon))
     name = question_name(question, nearest)
     record = None
-    record_forecasts = backtest(question, conflict, as_of) if with_record else None
-    part = record_forecasts[record_forecasts["question"] == name] if with_record else pd.DataFrame()
-    if not with_record:
-        pass
-    elif len(part):
-        table = scores(part, np.random.default_rng(defaults.SEED) if rng is None else rng, n_bootstrap)
-        row = table[table["method"] == "headline"].iloc[0].to_dict()
-        record = {**row, "question": name}
-    else:
-        found_warnings.append(f"no track record yet: no {nearest}-day window before {as_of:%Y-%m-%d} had passed")
+    if with_record:
+        forecasts = backtest(question, conflict, as_of)
+        part = forecasts[forecasts["question"] == name]
+        if len(part):
+            table = scores(part, np.random.default_rng(defaults.SEED) if rng is None else rng, n_bootstrap)
+            record = {**table[table["method"] == "headline"].iloc[0].to_dict(), "question": name}
+        else:
+            found_warnings.append(f"no track record yet: no {nearest}-day window before {as_of:%Y-%m-%d} had passed")
     if days.empty:
         found_warnings.append(f"{conflict} has had no such event in the data; the forecast rests on the Jeffreys "
                               "prior of the Poisson candidates and the share of windows without one")

@@ -59,7 +59,7 @@ def clipped_log_loss(p, y, eps: float = LOG_LOSS_EPS) -> tuple[float, int]:
     if not 0 < eps < 0.5:
         raise ValueError(f"eps must be in (0, 0.5), got {eps}")
     clipped = np.clip(p, eps, 1 - eps)
-    return float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))), int(np.sum(clipped != p))
+    return float(methods.log_loss_values(p, y, eps).mean()), int(np.sum(clipped != p))
 
 
 def log_loss(p, y, eps: float = LOG_LOSS_EPS) -> float:
