@@ -172,3 +172,30 @@ def event_rate(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp, prior: 
     shape, rate = prior[0] + float(weights.sum()), prior[1] + exposure
     return EventRate(events=float(weights.sum()), exposure_days=exposure, shape=shape, rate=rate,
                      half_life_days=half_life_days, level=level)
+
+
+def narrowing(frame: pd.DataFrame, outcome: str, prior: str | tuple[float, float] = "jeffreys",
+              level: float = DEFAULT_LEVEL, recent_years: int = 2) -> pd.DataFrame:
+    """How the rate of ``outcome`` moves as the reference class narrows: all rounds; both warring sides at the
+    table; both sides and no third delegation (two party codes); both sides in the last ``recent_years`` years
+    of the data. One ``rates_by`` row per class, ``group`` naming it."""
+    both = frame["both_sides_at_table"].astype(bool)
+    direct = both & (frame["parties"].astype(str).str.count("-") == 1)
+    recent = both & (frame["date_start"] >= frame["date_start"].max() - pd.DateOffset(years=recent_years))
+    classes = {"all rounds": frame, "both sides at the table": frame[both],
+               "both sides, no third delegation": frame[direct],
+               f"both sides, last {recent_years} years of data": frame[recent]}
+    return pd.concat([rates_by(part, outcome, prior=prior, level=level).iloc[[-1]].assign(group=name)
+                      for name, part in classes.items()], ignore_index=True)
+
+
+def horizon_table(rates: dict[str, EventRate], horizons_days: list[int] | tuple[int, ...]) -> pd.DataFrame:
+    """P(at least one event within each horizon) for each labelled ``event_rate``: ``weighting``, ``events per
+    30 days``, ``days``, ``p``, ``lower``, ``upper``."""
+    rows = []
+    for label, rate in rates.items():
+        for days in horizons_days:
+            p, lower, upper = rate.prob_at_least_one(days)
+            rows.append({"weighting": label, "events per 30 days": rate.per(30)[0], "days": days,
+                         "p": p, "lower": lower, "upper": upper})
+    return pd.DataFrame(rows)

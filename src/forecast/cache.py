@@ -45,3 +45,16 @@ def cached(kind: str, entry_key: str, build: Callable[[], object]):
     except OSError:
         pass
     return result
+
+
+RESULT_CODE = ("data.py", "schema.py", "codes.py", "features.py", "events.py", "methods.py", "evaluate.py",
+               "defaults.py", "base_rates.py", "firth.py", "pooling.py", "predict.py", "scenario.py", "deadlines.py",
+               "compare.py")
+"""Modules whose source is part of the key of every result computed from the tables (``from_tables``): a change
+to any of them recomputes."""
+
+
+def from_tables(kind: str, parameters: tuple, build: Callable[[], object]):
+    """``build()``'s result for these curated tables (``paths.table_files``), the ``RESULT_CODE`` modules and
+    ``parameters``, from the cache when it is there."""
+    return cached(kind, key(paths.table_files(), RESULT_CODE, parameters), build)

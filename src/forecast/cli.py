@@ -423,7 +423,7 @@ def cmd_report(args) -> int:
 
     jobs = [report.scenario_job(args.params)] if args.params else None
     try:
-        built = report.build(jobs, out_dir=args.out)
+        built = report.build(jobs, out_dir=args.out, floor=args.floor)
     except report.Cancelled as cancelled:
         import os
 
@@ -595,6 +595,9 @@ def build_parser() -> Parser:
                   "within 2 s and leaves the previous reports as they were.")
     command.add_argument("--params", help="YAML file of next-round parameters (round_date, parties, ...)")
     command.add_argument("--out", type=Path, help="output folder (default: reports/)")
+    command.add_argument("--floor", action="store_true",
+                         help="first time the floor (as many kernels as reports, started the same way, 2 at a "
+                              "time, each only importing the package) and print the build's time against it")
 
     command = add("log", cmd_log, "record an issued forecast in the ledger",
                   "Append a forecast to the ledger (under a lock, atomically, sealed so that later edits show). "

@@ -18,8 +18,11 @@ from forecast import data, deadlines, defaults, evaluate, methods
 def head_to_head(crowd: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per comparable crowd forecast: ``crowd_id``, ``platform``, ``conflict``, ``question``, ``deadline``,
     ``as_of``, ``crowd_p``, ``suite_p`` (the suite's headline as of that day), ``outcome`` (1, 0, or missing
-    while open)."""
-    crowd = data.load_crowd() if crowd is None else crowd
+    while open). ``crowd``: default the curated table (and the result is cached)."""
+    if crowd is None:  # the curated table: cached by the tables and the code
+        from forecast import cache
+
+        return cache.from_tables("head-to-head", (), lambda: head_to_head(data.load_crowd()))
     comparable = crowd[crowd["comparable"].fillna(False).astype(bool)]
     rows = []
     for row in comparable.itertuples():

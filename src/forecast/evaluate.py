@@ -104,6 +104,18 @@ def calibration_table(p, y, bins: int | list[float] = 5, level: float = base_rat
     return pd.DataFrame(rows)
 
 
+MIN_FILLED_BINS = 3
+"""A reliability diagram needs at least this many bins with forecasts in them to show a relationship."""
+
+MIN_BIN_COUNT = 5
+"""... each holding at least this many forecasts; otherwise reports show the per-event table instead."""
+
+
+def bins_are_sparse(calibration: pd.DataFrame) -> bool:
+    """True when a ``calibration_table`` has fewer than ``MIN_FILLED_BINS`` bins of ``MIN_BIN_COUNT`` forecasts
+    or more: a diagram of it would be two or three points, and the per-event table says more."""
+    return int((calibration["count"] >= MIN_BIN_COUNT).sum()) < MIN_FILLED_BINS
+
 
 # --- backtests ---------------------------------------------------------------------------------------------
 
@@ -355,7 +367,22 @@ def record_summary(scores: pd.DataFrame, method: str = "headline") -> pd.DataFra
         def get(label):
             return chosen.loc[(question, label)] if (question, label) in chosen.index else None
         overall = get("all")
+        split = get("both_sides_at_table=yes") is not None or get("both_sides_at_table=no") is not None
+
+        def within(label):
+            return cell(get(label)) if split else "not split (not about a round)"
         rows.append({"question": question, "reference": overall["reference"] if overall is not None else "",
-                     "all targets": cell(overall), "both sides at the table": cell(get("both_sides_at_table=yes")),
-                     "one side only": cell(get("both_sides_at_table=no"))})
+                     "all targets": cell(overall), "both sides at the table": within("both_sides_at_table=yes"),
+                     "one side only": within("both_sides_at_table=no")})
     return pd.DataFrame(rows)
+
+
+def track_record_of(conflict: str | None = None, seed: int = defaults.SEED, n_bootstrap: int = defaults.N_BOOTSTRAP,
+                    as_of: pd.Timestamp | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``track_record`` of one conflict's own tables with the bootstrap seeded by ``seed``, cached by the tables,
+    the code and the arguments (what the reports show; the same numbers as a fresh run)."""
+    from forecast import cache, data
+
+    conflict = conflict or data.DEFAULT_CONFLICT
+    return cache.from_tables("track-record", (conflict, seed, n_bootstrap, str(as_of)), lambda: track_record(
+        rng=np.random.default_rng(seed), n_bootstrap=n_bootstrap, as_of=as_of, conflict=conflict))

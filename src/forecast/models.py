@@ -232,3 +232,27 @@ def fit_ordinal(formula: str, frame: pd.DataFrame) -> OrdinalFit:
         model = OrderedModel.from_formula(formula, frame, distr="logit")
         result = model.fit(method="bfgs", disp=0, maxiter=500)
     return OrdinalFit(formula=formula, levels=levels, result=result)
+
+
+def term_steps(frame: pd.DataFrame, outcome: str, terms: list[str], level: float = 0.9) -> pd.DataFrame:
+    """In-sample fit as the terms enter one at a time (intercept only, then + each term): ``model``, ``method``,
+    ``in-sample Brier`` and ``in-sample skill vs base rate`` (Brier skill against the constant in-sample rate),
+    on the rounds where the outcome and every term are known. Fit only: the backtest judges out of sample."""
+    import warnings
+
+    from forecast import evaluate
+
+    known = frame.dropna(subset=[outcome, *terms])
+    y = known[outcome].astype(int)
+    base = np.full(len(y), y.mean())
+    steps = []
+    for k in range(len(terms) + 1):
+        rhs = " + ".join(terms[:k]) or "1"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SeparationWarning)
+            step_fit = fit_logit(f"{outcome} ~ {rhs}", known, level=level)
+        p = step_fit.predict(known)["p"]
+        steps.append({"model": f"{outcome} ~ {rhs}", "method": step_fit.method,
+                      "in-sample Brier": evaluate.brier_score(p, y),
+                      "in-sample skill vs base rate": evaluate.brier_skill_score(p, y, base)})
+    return pd.DataFrame(steps)

@@ -70,3 +70,13 @@ def ucdp_peace_agreements_csv() -> Path:
     the project never ships it): ``FORECAST_UCDP_CSV`` if set, else ``external/ucdp-peace-agreements-221.csv``
     in the project, a folder for downloaded inputs that git ignores (``external/`` in .gitignore)."""
     return Path(os.environ.get("FORECAST_UCDP_CSV", PROJECT_ROOT / "external" / "ucdp-peace-agreements-221.csv"))
+
+
+REPORT_BUILD_ENV = "FORECAST_REPORT_BUILD"
+"""Set to 1 in every kernel ``forecast report`` starts: the scenario explorer then shows its static view (an
+exported page cannot run Python)."""
+
+
+def table_files() -> list[Path]:
+    """The curated tables a computed result depends on (part of every cache key of results computed from them)."""
+    return [conflicts_csv(), rounds_csv(), exchanges_csv(), sources_csv(), crowd_csv()]

@@ -119,12 +119,29 @@ def reliability(ax, calibration: pd.DataFrame, title: str | None = None):
     return ax
 
 
-def forecast_history(ax, forecasts: pd.DataFrame, methods: list[str] | None = None, title: str | None = None):
-    """Backtest forecasts over time for some methods, with the outcomes as ticks at 0 and 1."""
+HISTORY_GAP_DAYS = 120
+"""Two consecutive targets further apart than this (days) are not joined by a line: a line across the 2022-2025
+pause in talks would draw forecasts that were never made."""
+
+
+def _broken_at_gaps(dates: pd.Series, values: pd.Series, gap_days: int = HISTORY_GAP_DAYS):
+    """Dates and values with a NaN inserted wherever consecutive dates are more than ``gap_days`` apart, so that
+    matplotlib breaks the line there."""
+    order = np.argsort(dates.to_numpy())
+    dates, values = dates.to_numpy()[order], values.to_numpy(float)[order]
+    gaps = np.flatnonzero(np.diff(dates) > np.timedelta64(gap_days, "D")) + 1
+    return np.insert(dates, gaps, dates[gaps - 1]), np.insert(values, gaps, np.nan)
+
+
+def forecast_history(ax, forecasts: pd.DataFrame, methods: list[str] | None = None, title: str | None = None,
+                     gap_days: int = HISTORY_GAP_DAYS):
+    """Backtest forecasts over time for some methods, with the outcomes as ticks at 0 and 1; lines break where
+    targets are more than ``gap_days`` apart."""
     methods = methods or list(forecasts["method"].unique())
     for method in methods:
         part = forecasts[forecasts["method"] == method]
-        ax.plot(part["date"], part["p"], marker=".", linewidth=1, color=METHOD_COLOURS.get(method), label=method)
+        dates, values = _broken_at_gaps(part["date"], part["p"], gap_days)
+        ax.plot(dates, values, marker=".", linewidth=1, color=METHOD_COLOURS.get(method), label=method)
     outcomes = forecasts.drop_duplicates("round_id")
     ax.scatter(outcomes["date"], outcomes["outcome"], marker="|", s=120, color="black", label="outcome (0/1)")
     ax.set_ylim(-0.05, 1.05)
@@ -133,6 +150,19 @@ def forecast_history(ax, forecasts: pd.DataFrame, methods: list[str] | None = No
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.legend(loc="center left", bbox_to_anchor=(1, 0.5))
     ax.set_title(title or "Backtest forecasts against outcomes")
+    return ax
+
+
+def scenario_intervals(ax, grid: pd.DataFrame, level: str, title: str | None = None,
+                       ylabel: str = "P(swap agreed)"):
+    """One scenario grid's (``scenario.grid``) headline and interval per set of parties at ``level``."""
+    part = grid[grid["level"] == level]
+    ax.errorbar(part["parties"], part["p"], yerr=[part["p"] - part["lower"], part["upper"] - part["p"]],
+                fmt="o", capsize=4)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("parties at the table")
+    ax.set_title(title or f"{ylabel} by parties at level {level.replace('_', ' ')}")
     return ax
 
 
@@ -173,16 +203,17 @@ def estimate_moves(ax, moves: pd.DataFrame, title: str | None = None):
 
 
 def crowd_vs_suite(ax, rows: pd.DataFrame, question: str, title: str | None = None):
-    """Each platform's probability for ``question`` over time (one line per deadline) beside the suite's forecast
-    for the same question and day (``compare.head_to_head`` rows)."""
+    """Each platform's probability for ``question`` over time (one line per deadline, broken where forecasts are
+    more than ``HISTORY_GAP_DAYS`` apart) beside the suite's forecast for the same question and day
+    (``compare.head_to_head`` rows)."""
     part = rows[rows["question"] == question].sort_values("as_of")
     spare = iter(mpl.colormaps["tab10"].colors)
     colours = {platform: next(spare) for platform in sorted(part["platform"].unique())}
     for (platform, deadline), group in part.groupby(["platform", "deadline"], sort=True):
-        ax.plot(group["as_of"], group["crowd_p"], "o-", color=colours[platform], markersize=4, linewidth=1,
-                label=f"{platform}, by {deadline:%Y-%m-%d}")
-        ax.plot(group["as_of"], group["suite_p"], "x--", color=colours[platform], markersize=6, linewidth=0.8,
-                alpha=0.7)
+        ax.plot(*_broken_at_gaps(group["as_of"], group["crowd_p"]), "o-", color=colours[platform], markersize=4,
+                linewidth=1, label=f"{platform}, by {deadline:%Y-%m-%d}")
+        ax.plot(*_broken_at_gaps(group["as_of"], group["suite_p"]), "x--", color=colours[platform], markersize=6,
+                linewidth=0.8, alpha=0.7)
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability (o crowd, x suite)")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))

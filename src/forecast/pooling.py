@@ -196,3 +196,26 @@ def _jeffreys(k: float, n: float, level: float) -> Pooled:
     a, b = k + 0.5, n - k + 0.5
     tail = (1 - level) / 2
     return Pooled(a / (a + b), float(special.betaincinv(a, b, tail)), float(special.betaincinv(a, b, 1 - tail)))
+
+
+def pooled_scores_for(questions: tuple[str, ...] = ("swap_agreed", "ceasefire_agreed"), seed: int = defaults.SEED,
+                      n_bootstrap: int = defaults.N_BOOTSTRAP) -> pd.DataFrame:
+    """``pooling_scores`` of ``pooled_forecasts`` for ``questions`` over every conflict's rounds, with the bootstrap
+    seeded by ``seed``; cached by the data files, the code and the arguments (the grid refits take seconds)."""
+    from forecast import cache
+
+    def build() -> pd.DataFrame:
+        frame = features.round_features(conflict=None)
+        forecasts = pd.concat([pooled_forecasts(frame, question) for question in questions], ignore_index=True)
+        return pooling_scores(forecasts, np.random.default_rng(seed), n_bootstrap)
+
+    return cache.from_tables("pooling-scores", (tuple(questions), seed, n_bootstrap), build)
+
+
+def moves_for(outcome: str = "swap_agreed", level: float = defaults.INTERVAL_LEVEL) -> pd.DataFrame:
+    """``estimate_moves`` over every conflict's rounds, cached by the tables and the code (the grid fits take
+    seconds)."""
+    from forecast import cache
+
+    return cache.from_tables("estimate-moves", (outcome, level),
+                             lambda: estimate_moves(outcome, features.round_features(conflict=None), level=level))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast import cache, defaults, evaluate, features, methods, paths
+from forecast import cache, defaults, evaluate, features, methods
 from forecast.errors import RefusedForecast
 
 QUESTIONS = {
@@ -119,16 +119,9 @@ def track_record_for(round_row: pd.DataFrame, rng: np.random.Generator, history:
 
     if history is not None or exchanges is not None:  # tables given by the caller: nothing to key a cache on
         return build()
-    files = [paths.conflicts_csv(), paths.rounds_csv(), paths.exchanges_csv(), paths.sources_csv()]
     state = rng.bit_generator.state  # the generator's state, so that a cached record equals a fresh one
-    entry = cache.key(files, RECORD_CODE, (str(target["conflict"]), str(target["date_start"]), n_bootstrap,
-                                           repr(state)))
-    return cache.cached("record", entry, build)
-
-
-RECORD_CODE = ("data.py", "schema.py", "codes.py", "features.py", "events.py", "methods.py", "evaluate.py",
-               "defaults.py", "base_rates.py")
-"""Modules whose source is part of a cached track record's key."""
+    return cache.from_tables("record", (str(target["conflict"]), str(target["date_start"]), n_bootstrap, repr(state)),
+                             build)
 
 
 def attach_track_record(predictions: pd.DataFrame, round_row: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:

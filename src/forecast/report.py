@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import html
@@ -70,34 +71,6 @@ class Cancelled(BaseException):
         super().__init__(f"cancelled ({signal.Signals(signum).name}); the previous reports are unchanged")
 
 
-# --- what notebooks show at the top ----------------------------------------------------------------------
-
-def header(parameters: dict) -> "IPython.display.Markdown":  # noqa: F821
-    """Markdown block with the provenance line, the parameters and the package version (first output of
-    every notebook; the report tests look for it)."""
-    from IPython.display import Markdown
-
-    shown = ", ".join(f"`{name}` = `{value!r}`" for name, value in parameters.items()) or "none"
-    conflict = parameters.get("conflict", data.DEFAULT_CONFLICT)
-    return Markdown(f"**Provenance.** {data.provenance(conflict=conflict).line()}  \n"
-                    f"**Parameters:** {shown}  \n"
-                    f"**Package:** talks-forecast {__version__}; built {dt.datetime.now():%Y-%m-%d %H:%M}.")
-
-
-def table(frame, precision: int = 3, index: bool | None = None):
-    """A frame as a reader should see it in a report: missing values as ``n/a`` (never NaN or <NA>), floats to
-    ``precision`` decimals, and no 0..N index column (``index=None`` hides a plain RangeIndex). Anything that is
-    not a frame is returned as it is."""
-    import pandas as pd
-
-    if not isinstance(frame, pd.DataFrame):
-        return frame
-    styler = frame.style.format(precision=precision, na_rep="n/a")
-    if index is False or (index is None and isinstance(frame.index, pd.RangeIndex)):
-        styler = styler.hide(axis="index")
-    return styler
-
-
 # --- jobs ------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -126,6 +99,10 @@ def default_jobs() -> list[Job]:
     return [Job(source=notebook, name=notebook.stem) for notebook in notebooks]
 
 
+SCENARIO_NOT_GIVEN = ("round_date", "mediator", "venue")
+"""Next-round parameters a scenario file may leave out; they are passed as empty, never the notebook's defaults."""
+
+
 def scenario_job(params_file: str | Path) -> Job:
     """The next-round notebook with parameters from a YAML file, under a name that no other scenario takes:
     ``05-next-round--<file stem>-<8 hex digits of the parameters' hash>``."""
@@ -147,6 +124,11 @@ def scenario_job(params_file: str | Path) -> Job:
     if unknown:
         raise ReportError(f"{params_file}: unknown parameter(s) {', '.join(unknown)}; "
                           f"the notebook takes {', '.join(allowed)}")
+    # What the file leaves out the notebook must not take from its own default scenario (an RU-UA round would
+    # read "in Abu Dhabi, mediator United Arab Emirates"): date, mediator and venue not given stay empty, and the
+    # notebook states the default it uses instead (forecast.scenario.from_parameters).
+    parameters = {**{name: "" for name in SCENARIO_NOT_GIVEN if name in allowed}, **parameters}
+    parameters.setdefault("described_as", f"the scenario in {params_file.name}")
     digest = hashlib.sha256(yaml.safe_dump(parameters, sort_keys=True).encode()).hexdigest()[:8]
     slug = re.sub(r"[^a-z0-9]+", "-", params_file.stem.lower()).strip("-") or "scenario"
     return Job(source=source, name=f"{source.stem}--{slug}-{digest}", parameters=parameters)
@@ -204,6 +186,7 @@ def _registered_kernel_manager(registry: KernelRegistry) -> type:
 
     class RegisteredKernelManager(AsyncKernelManager):
         async def _async_pre_start_kernel(self, **kw):
+            kw["env"] = {**kw.get("env", os.environ), paths.REPORT_BUILD_ENV: "1"}
             if not self.connection_file:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
                 runtime = Path(jupyter_runtime_dir())
@@ -252,7 +235,7 @@ def _kill_child_processes() -> None:
 # --- execution and export --------------------------------------------------------------------------------
 
 def execute(job: Job, output: Path, kernels: KernelRegistry | None = None) -> nbformat.NotebookNode:
-    """Run the notebook with papermill into ``output`` (papermill saves it after every cell, so ``output``
+    """Run the notebook with papermill into ``output`` (saved when the run ends, not after every cell; ``output``
     belongs in a staging folder); a failing cell raises ReportError naming notebook and cell."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -260,6 +243,7 @@ def execute(job: Job, output: Path, kernels: KernelRegistry | None = None) -> nb
     kernels = kernels or KernelRegistry()
     try:
         papermill.execute_notebook(str(job.source), str(output), parameters=job.parameters,
+                                   request_save_on_cell_execute=False,
                                    kernel_name="python3", progress_bar=False, log_output=False,
                                    extra_arguments=KERNEL_ARGUMENTS, kernel_manager_class=kernels.manager_class)
         # No cwd=: papermill would chdir the whole process, which races between the build's threads.
@@ -270,87 +254,118 @@ def execute(job: Job, output: Path, kernels: KernelRegistry | None = None) -> nb
     return nbformat.read(output, as_version=4)
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; color: #222; line-height: 1.45; }}
-img {{ max-width: 100%; height: auto; }}
-table {{ border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: right; }}
-th {{ background: #f4f4f4; }}
-pre {{ background: #f6f6f6; padding: 0.5rem; overflow-x: auto; font-size: 0.8rem; }}
-div.input {{ display: none; }}
-#show-code:checked ~ main div.input {{ display: block; }}
-.toggle {{ font-size: 0.85rem; color: #555; }}
-nav {{ font-size: 0.85rem; margin-bottom: 1rem; }}
-</style></head>
-<body>
-{controls}
-<main>
-{body}
-</main>
-</body></html>
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+"""The nbconvert template ``report`` (extends ``basic``: the cells inside a page of our own, inline CSS, no scripts)
+and the index page's template, which share ``report/report.css``."""
+
+PDF_PAPER = "a4"
+PDF_MARGIN = "1.8cm"
+PDF_FONT_SIZE = "9.5pt"
+"""Page size, margin (all four sides) and body text size of the PDFs (pandoc's Typst template variables)."""
+
+TYPST_RULES = """#set par(justify: false)
+#set image(width: 100%)
+#show table: set text(size: 7.5pt)
+#show figure: set block(breakable: true)
+#show <headline>: it => block(fill: rgb("#f3f7fb"), stroke: (left: 3pt + rgb("#1f77b4")), inset: 8pt, width: 100%, it)
 """
+"""Typst rules put right after pandoc's template line (so that they win over its own): ragged-right text (the
+template justifies, which stretches the long lines of names), figures as wide as the text, tables in a smaller
+size and free to break across pages (pandoc puts each in a figure, which otherwise runs off the page), the headline box (the div with id ``headline``, which pandoc labels ``<headline>``) shaded as in the HTML."""
+
+TEMPLATE_END = "\n  doc,\n)\n"
+"""How pandoc's Typst template line ``#show: doc => conf(...)`` ends."""
+
+
+def with_rules(source: str) -> str:
+    """pandoc's Typst ``source`` with ``TYPST_RULES`` right after its template line (at the top if it has none)."""
+    start = source.find("#show: doc => conf(")
+    end = source.find(TEMPLATE_END, start) if start >= 0 else -1
+    if end < 0:
+        return TYPST_RULES + source
+    end += len(TEMPLATE_END)
+    return source[:end] + TYPST_RULES + source[end:]
+
+
+@functools.lru_cache(maxsize=None)
+def _exporter(exclude_input: bool = False):
+    """One HTML exporter per kind (with or without code), built once: loading its templates takes a tenth of a
+    second. Exports run on one thread at a time (the build's exporter thread)."""
+    from nbconvert import HTMLExporter
+
+    options = {"exclude_input": True, "template_file": "basic/index.html.j2"} if exclude_input else {}
+    return HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                        exclude_input_prompt=True, exclude_output_prompt=True, anchor_link_text="", **options)
 
 
 def export_html(notebook: nbformat.NotebookNode, title: str) -> str:
     """Self-contained HTML (figures inline, no external scripts), code hidden until asked for."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="basic", exclude_input_prompt=True, exclude_output_prompt=True,
-                            anchor_link_text="")
-    body, _ = exporter.from_notebook_node(notebook)
-    return PAGE.format(title=html.escape(title), body=body, controls=REPORT_CONTROLS)
+    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    return body
 
 
-REPORT_CONTROLS = """<nav><a href="index.html">All reports</a></nav>
-<input type="checkbox" id="show-code"><label for="show-code" class="toggle"> show code</label>"""
+def title_of(notebook: nbformat.NotebookNode) -> str:
+    """A notebook's title: the first ``# heading`` of its first markdown cell."""
+    first = next((cell.source for cell in notebook.cells if cell.cell_type == "markdown"), "")
+    match = re.search(r"^#\s+(.+)$", first, flags=re.MULTILINE)
+    return match.group(1).strip() if match else ""
 
 
-def question_of(notebook: Path) -> str:
-    """The question a notebook answers: its first markdown cell's ``**Question:**`` sentence, as plain text."""
-    first = next((cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "markdown"), "")
-    match = re.search(r"\*\*Question:\*\*\s*(.+)", first, flags=re.DOTALL)
-    return " ".join(match.group(1).split()) if match else ""
-
-
-TYPST_PREAMBLE = """#set page(paper: "a4", margin: 1.8cm)
-#set text(size: 9.5pt)
-#set image(width: 100%)
-#show table: set text(size: 7.5pt)
-"""
+def headline_of(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """The headline box an executed notebook displayed: its ``summary`` (one line for the index), the round a
+    scenario report ``describes`` and the ``question``; empty strings where a notebook has none."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            shown = output.get("data", {}).get("text/html", "")
+            shown = "".join(shown) if isinstance(shown, list) else shown
+            if 'class="headline"' in shown:
+                found = {name: html.unescape(match.group(1)) if (match := re.search(pattern, shown)) else ""
+                         for name, pattern in (("summary", r'data-summary="([^"]*)"'),
+                                               ("describes", r'data-describes="([^"]*)"'),
+                                               ("question", r'<p class="question">(.*?)</p>'))}
+                return found
+    return {"summary": "", "describes": "", "question": ""}
 
 
 def export_pdf(notebook: nbformat.NotebookNode, pdf: Path) -> Path:
-    """PDF through pandoc (HTML without code -> Typst) and the typst compiler, written to ``pdf`` with its
-    scratch files beside it (a build writes into its staging folder)."""
+    """PDF through pandoc (HTML without code -> Typst, A4 with ``PDF_MARGIN``) and the typst compiler (which
+    embeds its fonts), written to ``pdf`` with its scratch files beside it (a build writes into its staging
+    folder)."""
     import pypandoc
     import typst
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, anchor_link_text="")
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = _exporter(exclude_input=True).from_notebook_node(notebook)
     with tempfile.TemporaryDirectory(prefix=".pdf-", dir=pdf.parent) as scratch:
         scratch = Path(scratch)
-        source = pypandoc.convert_text(body, "typst", format="html", extra_args=[
-            "--standalone", f"--extract-media={scratch / 'media'}", "--columns=120"])
+        source = pypandoc.convert_text(body, "typst", format="html", verify_format=False, extra_args=[
+            "--standalone", f"--extract-media={scratch / 'media'}", "--columns=120",
+            "-V", f"papersize={PDF_PAPER}", "-V", f"margin.x={PDF_MARGIN}", "-V", f"margin.y={PDF_MARGIN}",
+            "-V", f"fontsize={PDF_FONT_SIZE}"])
         source = source.replace(str(scratch) + "/", "")
         typ = scratch / "report.typ"
-        typ.write_text(TYPST_PREAMBLE + source, encoding="utf-8")
-        compiled = typst.compile(str(typ), root=str(scratch))
-    pdf.write_bytes(compiled)
+        typ.write_text(with_rules(source), encoding="utf-8")
+        # Only the fonts typst carries (Libertinus Serif, New Computer Modern, DejaVu Sans Mono): the same PDF on
+        # every machine, and no scan of the system's fonts on every export.
+        compiled = typst.compile(str(typ), root=str(scratch), ignore_system_fonts=True)
+    pdf.write_bytes(without_suspects_flag(compiled))
     return pdf
 
 
-def build_one(job: Job, folder: Path, kernels: KernelRegistry | None = None) -> Built:
-    """Execute and export one job into ``folder``. Plain writes, not atomic ones: a build's staging folder is
-    read by no one until the build publishes it, and a write must fail, not recreate it, once it is removed."""
-    started = time.perf_counter()
-    executed_path = folder / f"{job.name}.ipynb"
-    executed = execute(job, executed_path, kernels)
+SUSPECTS_FLAG = b"/Suspects false"
+"""Typst writes ``/MarkInfo <</Marked true/Suspects false>>``; poppler 22 (Debian 12's pdfinfo, pdftoppm) reads the
+key as the wrong type and prints "Syntax Error: Suspects object is wrong type" for every PDF."""
+
+
+def without_suspects_flag(pdf: bytes) -> bytes:
+    """The PDF with ``SUSPECTS_FLAG`` blanked out by spaces of the same length, so that every byte offset (the
+    cross-reference table) stays valid; false is the default, so nothing a reader sees changes."""
+    return pdf.replace(b"/MarkInfo<</Marked true" + SUSPECTS_FLAG + b">>",
+                       b"/MarkInfo<</Marked true" + b" " * len(SUSPECTS_FLAG) + b">>")
+
+
+def export_one(job: Job, executed: nbformat.NotebookNode, executed_path: Path, folder: Path,
+               started: float) -> Built:
+    """Export an executed job to HTML and PDF in ``folder``; ``started``: when its execution began (perf_counter)."""
     html_path = folder / f"{job.name}.html"
     html_path.write_text(export_html(executed, job.name), encoding="utf-8")
     try:
@@ -360,25 +375,45 @@ def build_one(job: Job, folder: Path, kernels: KernelRegistry | None = None) -> 
     return Built(job.name, html_path, pdf_path, time.perf_counter() - started, executed_path)
 
 
+def build_one(job: Job, folder: Path, kernels: KernelRegistry | None = None) -> Built:
+    """Execute and export one job into ``folder``. Plain writes, not atomic ones: a build's staging folder is
+    read by no one until the build publishes it, and a write must fail, not recreate it, once it is removed."""
+    started = time.perf_counter()
+    executed_path = folder / f"{job.name}.ipynb"
+    executed = execute(job, executed_path, kernels)
+    return export_one(job, executed, executed_path, folder, started)
+
+
 def write_index(out_dir: Path) -> Path:
-    """index.html listing every report in ``out_dir`` (including earlier scenario builds)."""
-    items = []
+    """index.html: each report's title and headline (from the executed notebook beside it), then the scenario
+    reports (including earlier scenario builds) by the round they describe."""
+    import jinja2
+
+    reports, scenarios = [], []
     for html_file in sorted(out_dir.glob("*.html")):
         if html_file.name == "index.html":
             continue
+        executed = html_file.with_suffix(".ipynb")
+        notebook = nbformat.read(executed, as_version=4) if executed.is_file() else None
+        headline = headline_of(notebook) if notebook is not None else {"summary": "", "describes": "", "question": ""}
         pdf_file = html_file.with_suffix(".pdf")
-        pdf_link = f' &middot; <a href="{pdf_file.name}">PDF</a>' if pdf_file.exists() else ""
-        source = paths.NOTEBOOKS_DIR / f"{html_file.stem.split('--')[0]}.ipynb"
-        question = html.escape(question_of(source)) if source.exists() else ""
-        scenario = " (scenario)" if "--" in html_file.stem else ""
-        items.append(f'<li><a href="{html_file.name}">{html.escape(html_file.stem)}</a>{pdf_link}{scenario}'
-                     f'<br><small>{question}</small></li>')
-    body = (f"<h1>Talks forecast: reports</h1>"
-            f"<p>{html.escape(data.provenance().line())}</p>"
-            f"<p>Built {dt.datetime.now():%Y-%m-%d %H:%M:%S} with talks-forecast {__version__}.</p>"
-            f"<ul>{''.join(items)}</ul>")
-    return atomic.write_text(out_dir / "index.html",
-                             PAGE.format(title="Talks forecast reports", body=body, controls=""))
+        item = {"name": html_file.stem, "html": html_file.name, "pdf": pdf_file.name if pdf_file.exists() else "",
+                "title": (title_of(notebook) if notebook is not None else "") or html_file.stem,
+                "summary": headline["summary"], "question": headline["question"]}
+        if "--" in html_file.stem:
+            item["title"] = f"Scenario: {headline['describes'] or html_file.stem}"
+            scenarios.append(item)
+        else:
+            reports.append(item)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "report"), autoescape=False)
+    provenance = data.provenance()
+    from forecast import present
+
+    page = environment.get_template("reports-index.html.j2").render(
+        reports=reports, scenarios=scenarios, provenance=provenance.line(),
+        data_age=present.data_age(provenance.last_date), built=f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+        version=__version__)
+    return atomic.write_text(out_dir / "index.html", page)
 
 
 # --- a whole build: staging, progress, signals ------------------------------------------------------------
@@ -442,18 +477,36 @@ def _run_jobs(jobs: list[Job], staging: Path, events: queue.SimpleQueue, say: Ca
     for name in QUIET_WHEN_STOPPED:
         logging.getLogger(name).addFilter(quiet)
 
-    def run(job: Job) -> Built | None:
+    # A worker executes a notebook, hands its export to the exporter thread and takes the next notebook, so
+    # that exports overlap with kernels instead of keeping a kernel slot idle.
+    exporter = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
+    futures: list[concurrent.futures.Future] = []
+
+    def finish(job: Job, executed: nbformat.NotebookNode, executed_path: Path, started: float) -> Built | None:
         if stopping.is_set():
             return None
-        say(f"  running  {job.name}")
-        result = build_one(job, staging, kernels)
-        if not stopping.is_set():  # said here, before this worker can say "running" for its next job
+        result = export_one(job, executed, executed_path, staging, started)
+        if not stopping.is_set():
             say(f"  finished {result.name} in {result.seconds:.1f}s -> {result.html.name}, {result.pdf.name}")
         return result
 
+    def run(job: Job) -> None:
+        if stopping.is_set():
+            return
+        say(f"  running  {job.name}")
+        started = time.perf_counter()
+        executed_path = staging / f"{job.name}.ipynb"
+        executed = execute(job, executed_path, kernels)
+        if stopping.is_set():
+            return
+        export = exporter.submit(finish, job, executed, executed_path, started)
+        futures.append(export)
+        export.add_done_callback(events.put)
+
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
-    futures = [pool.submit(run, job) for job in jobs]
-    for future in futures:
+    runs = [pool.submit(run, job) for job in jobs]
+    futures += runs
+    for future in runs:
         future.add_done_callback(events.put)
     built: list[Built] = []
     try:
@@ -463,12 +516,15 @@ def _run_jobs(jobs: list[Job], staging: Path, events: queue.SimpleQueue, say: Ca
                 raise Cancelled(event)
             if event.exception() is not None:
                 _raise_if_signalled(events)  # Ctrl-C also kills pandoc: report the cancel, not the export error
-            built.append(event.result())  # raises the job's error
+            result = event.result()  # raises the job's error
+            if isinstance(result, Built):
+                built.append(result)
         _raise_if_signalled(events)  # a signal before publishing still cancels
         return built
     except Cancelled:
         stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
+        exporter.shutdown(wait=False, cancel_futures=True)
         kernels.kill_all()
         _kill_child_processes()
         shutil.rmtree(staging, ignore_errors=True)
@@ -480,9 +536,11 @@ def _run_jobs(jobs: list[Job], staging: Path, events: queue.SimpleQueue, say: Ca
         stopping.set()
         kernels.kill_all()
         pool.shutdown(wait=True, cancel_futures=True)
+        exporter.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        exporter.shutdown(wait=False, cancel_futures=True)
         if all(future.done() for future in futures):  # else stragglers of a cancel may still log; the CLI exits
             for name in QUIET_WHEN_STOPPED:
                 logging.getLogger(name).removeFilter(quiet)
@@ -505,15 +563,49 @@ def _publish(item: Built, out_dir: Path) -> Built:
     return dataclasses.replace(item, **moved)
 
 
+FLOOR_CODE = "import forecast.notebook"
+"""What each kernel of the floor runs: the import every report notebook starts with (it imports every module
+the notebooks use), and nothing else."""
+
+
+def floor_jobs(count: int, folder: Path) -> list[Job]:
+    """``count`` one-cell notebooks running ``FLOOR_CODE``, written into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for number in range(count):
+        book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_CODE)])
+        book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        source = folder / f"floor-{number}.ipynb"
+        nbformat.write(book, source)
+        jobs.append(Job(source=source, name=source.stem))
+    return jobs
+
+
+def measure_floor(count: int, folder: Path, workers: int = PARALLEL_NOTEBOOKS) -> float:
+    """Seconds to execute ``count`` floor notebooks ``workers`` at a time, started the way a build starts its
+    kernels (``execute``, the same kernel manager and arguments): the least a build of ``count`` reports costs."""
+    kernels = KernelRegistry()
+    jobs = floor_jobs(count, folder)
+    started = time.perf_counter()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="floor") as pool:
+            list(pool.map(lambda job: execute(job, folder / f"{job.name}-executed.ipynb", kernels), jobs))
+    finally:
+        kernels.kill_all()
+    return time.perf_counter() - started
+
+
 def build(jobs: list[Job] | None = None, out_dir: Path | None = None,
-          progress: Callable[[str], None] = print_flushed, workers: int = PARALLEL_NOTEBOOKS) -> list[Built]:
+          progress: Callable[[str], None] = print_flushed, workers: int = PARALLEL_NOTEBOOKS,
+          floor: bool = False) -> list[Built]:
     """Execute and export every job (default: all notebooks) in a staging folder beside ``out_dir`` (default:
     reports/); when all have succeeded, move the files into ``out_dir`` and rewrite its index.html. Files there
     that this build does not make (earlier scenarios) stay. A failure raises ReportError; SIGINT or SIGTERM
     (when called from the main thread) raises Cancelled. Either way ``out_dir`` is left as it was and the
     staging folder, the kernels and their connection files are gone. Progress lines: queued (once), running
     (when a worker picks the job up), finished (seconds, outputs); ``progress`` is called from worker threads,
-    one call at a time."""
+    one call at a time. ``floor``: first measure the floor (``measure_floor``, as many kernels as jobs) and
+    print the build's time against it."""
     jobs = default_jobs() if jobs is None else jobs
     if not jobs:
         raise ReportError(f"no notebooks found in {paths.NOTEBOOKS_DIR}")
@@ -527,6 +619,12 @@ def build(jobs: list[Job] | None = None, out_dir: Path | None = None,
     events: queue.SimpleQueue = queue.SimpleQueue()
     with _signals_queued(events):
         data.provenance()  # fail fast, with the data error, before starting kernels
+        floor_seconds = None
+        if floor:
+            with tempfile.TemporaryDirectory(prefix=".floor-") as scratch:
+                floor_seconds = measure_floor(len(jobs), Path(scratch), workers)
+            say(f"Floor: {len(jobs)} kernel(s) running only `{FLOOR_CODE}`, {workers} at a time: {floor_seconds:.1f}s")
+            _raise_if_signalled(events)
         started = time.perf_counter()
         say(f"Building {len(jobs)} report(s) into {out_dir} ({workers} at a time)")
         say(f"  queued   {', '.join(job.name for job in jobs)}")
@@ -538,5 +636,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | None = None,
             index = write_index(out_dir)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    say(f"Done in {time.perf_counter() - started:.1f}s: {index}")
+    seconds = time.perf_counter() - started
+    against = f" ({seconds / floor_seconds:.2f} x the floor of {floor_seconds:.1f}s)" if floor_seconds else ""
+    say(f"Done in {seconds:.1f}s{against}: {index}")
     return sorted(built, key=lambda item: item.name)
