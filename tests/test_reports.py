@@ -159,6 +159,9 @@ def test_each_export_has_figures_provenance_and_no_errors(built, stem):
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"
                 and "Traceback" in o.text]
 
+    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})], (
+        "report kernels run with FORECAST_REPORT_BUILD=1: the explorer shows its static view, no widget")
+
     html = (out_dir / f"{stem}.html").read_text()
     assert "Dataset version" in html and "Provenance." in html
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 1

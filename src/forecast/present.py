@@ -22,7 +22,7 @@ from forecast.codes import URL_SEPARATOR
 
 PROBABILITY_COLUMNS = ("p", "mean", "crowd_p", "suite_p", "observed", "mean_forecast", "base_rate", "headline",
                        "logistic", "select_best", "climatology", "poisson_365d", "poisson_half_life", "episodes", "level")
-"""Columns that hold probabilities (shown as percentages) wherever they appear; ``table(percent=...)`` adds
+"""Columns that hold probabilities (shown as percentages) wherever they appear; ``table(percent_columns=...)`` adds
 more, and columns named ``P(...)`` or after a method (``class:...``) count too."""
 
 MERGED_HEADINGS = {"mean": "rate (interval)", "p": "probability (interval)", "rate": "rate (interval)",
@@ -197,13 +197,13 @@ def _column_cells(name: str, column: pd.Series, percent_columns: tuple[str, ...]
     return cells, "text long" if long else "text"
 
 
-def table(frame, index: bool | None = None, percent: tuple[str, ...] = (), links: tuple[str, ...] = (),
+def table(frame, index: bool | None = None, percent_columns: tuple[str, ...] = (), links: tuple[str, ...] = (),
           link_labels: dict[str, str] | None = None, precision: int = 3, caption: str = "",
           rename: dict[str, str] | None = None, intervals: dict[str, tuple[str, str]] | None = None):
     """``frame`` formatted for a reader (the rules in this module's docstring) as a ``Table``.
 
     ``index``: keep the index as leading columns (default: only when it is named, so never a bare 0..N);
-    ``percent``: more probability columns; ``links``: columns of URLs (``' | '``-separated) shown as links
+    ``percent_columns``: more probability columns; ``links``: columns of URLs (``' | '``-separated) shown as links
     labelled by ``link_labels`` (URL -> publisher) or the site's name; ``rename``: column headings to show;
     ``intervals``: more value -> (lower, upper) column pairs to show as one cell.
     A Series is shown as a one-column frame; anything else is returned as it is.
@@ -220,8 +220,8 @@ def table(frame, index: bool | None = None, percent: tuple[str, ...] = (), links
     cells, kinds, merged_away = {}, {}, set()
     triples = _merged_intervals(shown) + [(value, lower, upper) for value, (lower, upper) in (intervals or {}).items()]
     for value, lower, upper in triples:
-        if _is_probability(value, tuple(percent)):
-            shown_by = globals()["percent"]
+        if _is_probability(value, tuple(percent_columns)):
+            shown_by = percent
         elif _is_signed(value) or value == "estimate":
             shown_by = signed
         else:
@@ -233,7 +233,7 @@ def table(frame, index: bool | None = None, percent: tuple[str, ...] = (), links
     for name in shown.columns:
         if name in cells or name in merged_away:
             continue
-        cells[name], kinds[name] = _column_cells(name, shown[name], tuple(percent), precision, link_labels or {},
+        cells[name], kinds[name] = _column_cells(name, shown[name], tuple(percent_columns), precision, link_labels or {},
                                                  tuple(links))
     order = [name for name in shown.columns if name not in merged_away]
     result = pd.DataFrame({name: cells[name] for name in order}, columns=order)
