@@ -135,3 +135,14 @@ def test_the_explorer_recomputes_when_a_widget_changes(monkeypatch):
     assert len(computed) == before + 1, "one recomputation for a new conflict, not one per widget it resets"
     assert computed[-1].conflict == "yemen" and computed[-1].parties == parties.options[0]
     assert mediator.value == explorer.COMMONEST and computed[-1].assumed[0].startswith("mediator not given")
+
+
+def test_the_pdf_source_asks_for_a4_and_the_margins(tmp_path):
+    from forecast import report
+
+    source = report.typst_source('<h1>T</h1><div class="headline" id="headline"><p>9%</p></div><p>text</p>', tmp_path)
+    assert f'paper: "{report.PDF_PAPER}"' in source and report.PDF_PAPER == "a4"
+    assert f"margin: (x: {report.PDF_MARGIN},y: {report.PDF_MARGIN},)" in source
+    template_line = source.index("#show: doc => conf(")
+    assert template_line < source.index("#set par(justify: false)"), "the rules come after the template's own"
+    assert "] <headline>" in source and "#show <headline>:" in source

@@ -361,7 +361,10 @@ def test_pdfs_are_a4_with_embedded_fonts(built, stem):
             assert descriptor is not None and any(key in descriptor.get_object() for key in
                                                   ("/FontFile", "/FontFile2", "/FontFile3")), f"{stem}: font not embedded"
     assert report.SUSPECTS_FLAG not in path.read_bytes()
-    text = pdf.pages[0].extract_text()
+    lefts = []
+    text = pdf.pages[0].extract_text(visitor_text=lambda shown, cm, tm, font, size: lefts.append(
+        tm[4] * cm[0] + cm[4]) if shown.strip() else None)
+    assert report.PDF_MARGIN == "1.8cm" and abs(min(lefts) - 1.8 / 2.54 * 72) < 1, "text starts at the left margin"
     assert "Data as of" in text, "the headline box opens the PDF too"
     if shutil.which("pdfinfo"):
         checked = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True)

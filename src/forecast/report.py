@@ -1,9 +1,11 @@
 """Build the reports: execute each notebook with papermill, export it to offline HTML and to PDF, write an index.
 
-HTML: nbconvert's ``basic`` template (no MathJax, no require.js, no CDN) inside a page of our own with inline
-CSS; figures are embedded as data URIs; code cells are hidden until the reader ticks "show code".
+HTML: the nbconvert template ``report`` (templates/report, extending ``basic``: no MathJax, no require.js, no CDN)
+puts the cells inside a page of our own with inline CSS; figures are embedded as data URIs; code cells are hidden
+until the reader ticks "show code". The index lists each report's headline box (read from its executed notebook).
 PDF: the same notebook exported without code, converted by pandoc (``pypandoc-binary``) to Typst and compiled
-by the ``typst`` package: no LaTeX, no browser.
+by the ``typst`` package, A4 with its own embedded fonts: no LaTeX, no browser.
+Exports run on one thread beside the kernels; ``measure_floor`` times bare kernels for comparison.
 A build works in a hidden staging folder beside the output folder and moves its files in only when every
 notebook has succeeded; a failure, SIGINT or SIGTERM leaves the earlier reports as they were.
 """
@@ -13,8 +15,8 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import hashlib
 import html
 import logging
@@ -271,7 +273,8 @@ TYPST_RULES = """#set par(justify: false)
 """
 """Typst rules put right after pandoc's template line (so that they win over its own): ragged-right text (the
 template justifies, which stretches the long lines of names), figures as wide as the text, tables in a smaller
-size and free to break across pages (pandoc puts each in a figure, which otherwise runs off the page), the headline box (the div with id ``headline``, which pandoc labels ``<headline>``) shaded as in the HTML."""
+size and free to break across pages (pandoc puts each in a figure, which otherwise runs off the page), and the
+headline box (the div with id ``headline``, which pandoc labels ``<headline>``) shaded as in the HTML."""
 
 TEMPLATE_END = "\n  doc,\n)\n"
 """How pandoc's Typst template line ``#show: doc => conf(...)`` ends."""
@@ -327,23 +330,29 @@ def headline_of(notebook: nbformat.NotebookNode) -> dict[str, str]:
     return {"summary": "", "describes": "", "question": ""}
 
 
+def typst_source(body: str, scratch: Path) -> str:
+    """The Typst document pandoc makes of a report's HTML ``body`` (A4, ``PDF_MARGIN``, ``PDF_FONT_SIZE``, with
+    ``TYPST_RULES``); its figures are extracted into ``scratch/media`` and referred to relative to ``scratch``."""
+    import pypandoc
+
+    source = pypandoc.convert_text(body, "typst", format="html", verify_format=False, extra_args=[
+        "--standalone", f"--extract-media={scratch / 'media'}", "--columns=120",
+        "-V", f"papersize={PDF_PAPER}", "-V", f"fontsize={PDF_FONT_SIZE}",
+        f'--variable-json=margin:{{"x": "{PDF_MARGIN}", "y": "{PDF_MARGIN}"}}'])  # a map: -V cannot make one
+    return with_rules(source.replace(str(scratch) + "/", ""))
+
+
 def export_pdf(notebook: nbformat.NotebookNode, pdf: Path) -> Path:
     """PDF through pandoc (HTML without code -> Typst, A4 with ``PDF_MARGIN``) and the typst compiler (which
     embeds its fonts), written to ``pdf`` with its scratch files beside it (a build writes into its staging
     folder)."""
-    import pypandoc
     import typst
 
     body, _ = _exporter(exclude_input=True).from_notebook_node(notebook)
     with tempfile.TemporaryDirectory(prefix=".pdf-", dir=pdf.parent) as scratch:
         scratch = Path(scratch)
-        source = pypandoc.convert_text(body, "typst", format="html", verify_format=False, extra_args=[
-            "--standalone", f"--extract-media={scratch / 'media'}", "--columns=120",
-            "-V", f"papersize={PDF_PAPER}", "-V", f"margin.x={PDF_MARGIN}", "-V", f"margin.y={PDF_MARGIN}",
-            "-V", f"fontsize={PDF_FONT_SIZE}"])
-        source = source.replace(str(scratch) + "/", "")
         typ = scratch / "report.typ"
-        typ.write_text(with_rules(source), encoding="utf-8")
+        typ.write_text(typst_source(body, scratch), encoding="utf-8")
         # Only the fonts typst carries (Libertinus Serif, New Computer Modern, DejaVu Sans Mono): the same PDF on
         # every machine, and no scan of the system's fonts on every export.
         compiled = typst.compile(str(typ), root=str(scratch), ignore_system_fonts=True)
