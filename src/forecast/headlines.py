@@ -20,6 +20,11 @@ OUTCOME_WORDS = {
 }
 """What each per-round outcome is, as the end of a question ("Will the round ...?")."""
 
+FIT_WORDS = {"firth": "Firth's penalised logistic regression",
+             "mle": "Maximum-likelihood logistic regression"}
+"""How ``models.fit_logit`` fitted, in words."""
+
+
 def question_words(question: str) -> str:
     """A question id in words: ``swap_agreed`` -> "swap agreed", ``exchange_within_30d`` -> "exchange within 30 days"."""
     return re.sub(r"(\d+)d$", r"\1 days", question).replace("_", " ")
@@ -100,7 +105,7 @@ def models(fit, outcome: str, scores: pd.DataFrame, conflict: str, last_day) -> 
         question=(f"Which feature of a round of the {conflict_name(conflict)} goes with whether it will "
                   f"{OUTCOME_WORDS.get(outcome, outcome)}, and how sure can we be?"),
         answer=answer,
-        basis=f"{fit.method} on {fit.nobs} rounds ({fit.formula}).",
+        basis=f"{FIT_WORDS.get(fit.method, fit.method)} of {fit.formula} on {fit.nobs} rounds.",
         record=f"Out of sample, the logistic model as a forecast: {skill_words(record)}.",
         data_as_of=present.data_age(last_day),
         summary=answer)
