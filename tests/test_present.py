@@ -146,3 +146,29 @@ def test_the_pdf_source_asks_for_a4_and_the_margins(tmp_path):
     template_line = source.index("#show: doc => conf(")
     assert template_line < source.index("#set par(justify: false)"), "the rules come after the template's own"
     assert "] <headline>" in source and "#show <headline>:" in source
+
+
+def test_cached_results_equal_fresh_ones(monkeypatch, tmp_path):
+    """What the reports read from the cache (a new, empty one here, then the stored entry) is what a fresh
+    computation gives."""
+    from forecast import compare, data, features, predict
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))
+    fresh_rows = compare.head_to_head(data.load_crowd())
+    for _ in range(2):  # the first call computes and stores, the second reads the entry
+        pd.testing.assert_frame_equal(compare.head_to_head(), fresh_rows)
+    scores, record = evaluate.track_record(rng=np.random.default_rng(7), n_bootstrap=100, conflict="yemen")
+    for _ in range(2):
+        cached_scores, cached_record = evaluate.track_record_of("yemen", seed=7, n_bootstrap=100)
+        pd.testing.assert_frame_equal(cached_scores, scores)
+        pd.testing.assert_frame_equal(cached_record, record)
+    chosen = scenario.from_parameters(round_date="2026-03-01", parties="RU-UA", mediator="Turkey", venue="Istanbul",
+                                      level="ministers")
+    grid = scenario.grid(chosen)
+    assert set(grid["parties"]) == {"RU-UA", "US-RU", "US-UA", "US-RU-UA"} and len(grid) == 12
+    steps = predict.predict_round(chosen.round_row(), features.round_features())
+    headline = steps[(steps["question"] == "swap_agreed") & (steps["method"] == "headline")].iloc[0]
+    cell = grid[(grid["parties"] == "RU-UA") & (grid["level"] == "ministers")].iloc[0]
+    assert (cell["p"], cell["lower"], cell["upper"]) == (headline["p"], headline["lower"], headline["upper"])
+    assert scenario.grid_table(grid).loc["RU-UA", "ministers"] == present.with_interval(cell["p"], cell["lower"],
+                                                                                         cell["upper"])
